@@ -1,0 +1,8 @@
+import { RefreshTokenEntity } from '@app/auth/entities/refresh-token.entity';
+import { SessionEntity } from '@app/auth/entities/session.entity';
+import { UserEntity } from '@app/auth/entities/user.entity';
+import { CompanyEntity } from '@app/companies/entities/company.entity';
+import { AuditEventEntity } from '@app/security/audit/audit-event.entity';
+
+/** Every entity, listed explicitly (no globs). */
+export const ENTITIES = [CompanyEntity, UserEntity, SessionEntity, RefreshTokenEntity, AuditEventEntity];

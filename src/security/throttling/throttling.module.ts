@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { ThrottlerModule } from '@nestjs/throttler';
+import Redis from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '@app/config/app-config';
+import { ClientRateLimitGuard, THROTTLER_NAMES, UserRateLimitGuard } from './rate-limit.guards';
+import { RateLimitEvents } from './rate-limit.events';
+
+export const RATE_LIMIT_REDIS = Symbol('RATE_LIMIT_REDIS');
+
+/**
+ * The Redis connection for shared counters. Commands fail fast instead of queueing while Redis is down
+ * (`enableOfflineQueue: false`, short timeouts), so a request never hangs on the limiter.
+ */
+export function createRateLimitRedis(url: string): Redis {
+  const logger = new Logger('RateLimitRedis');
+  let lastLog = 0;
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    connectTimeout: 1_000,
+    retryStrategy: (attempt) => Math.min(attempt * 250, 2_000),
+    lazyConnect: false,
+  });
+  redis.on('error', (error: Error) => {
+    if (Date.now() - lastLog > 60_000) {
+      lastLog = Date.now();
+      logger.warn(`Redis error: ${error.message}`);
+    }
+  });
+  return redis;
+}
+
+@Injectable()
+class RedisLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(RATE_LIMIT_REDIS) private readonly redis: Redis | null) {}
+
+  onApplicationShutdown(): void {
+    this.redis?.disconnect(false);
+  }
+}
+
+@Module({
+  providers: [
+    {
+      provide: RATE_LIMIT_REDIS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => (config.security.redisUrl ? createRateLimitRedis(config.security.redisUrl) : null),
+    },
+    RedisLifecycle,
+  ],
+  exports: [RATE_LIMIT_REDIS],
+})
+class RateLimitStoreModule {}
+
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      imports: [RateLimitStoreModule],
+      inject: [APP_CONFIG, RATE_LIMIT_REDIS],
+      useFactory: (config: AppConfig, redis: Redis | null) => {
+        const { globalRateLimit, authRateLimit, uploadRateLimit } = config.security;
+        return {
+          throttlers: [
+            { name: THROTTLER_NAMES.global, limit: globalRateLimit.limit, ttl: globalRateLimit.ttlMs },
+            { name: THROTTLER_NAMES.authIp, limit: authRateLimit.limit, ttl: authRateLimit.ttlMs },
+            { name: THROTTLER_NAMES.authAccount, limit: authRateLimit.limit, ttl: authRateLimit.ttlMs },
+            { name: THROTTLER_NAMES.upload, limit: uploadRateLimit.limit, ttl: uploadRateLimit.ttlMs },
+          ],
+          setHeaders: false,
+          ...(redis ? { storage: new ThrottlerStorageRedisService(redis) } : {}),
+        };
+      },
+    }),
+  ],
+  providers: [RateLimitEvents, ClientRateLimitGuard, UserRateLimitGuard],
+  exports: [RateLimitEvents, ClientRateLimitGuard, UserRateLimitGuard],
+})
+export class ThrottlingModule {}
