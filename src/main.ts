@@ -34,7 +34,9 @@ async function bootstrap(): Promise<void> {
   server.requestTimeout = 300_000;
   server.keepAliveTimeout = 65_000;
   await app.listen(config.app.port, config.app.host);
-  logger.log(`Vertex AR ${config.app.version} listening on ${config.app.host}:${config.app.port} (${config.app.env}, ready in ${Date.now() - started} ms)`);
+  logger.log(
+    `Vertex AR ${config.app.version} listening on ${config.app.host}:${config.app.port} (${config.app.env}, ready in ${Date.now() - started} ms)`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

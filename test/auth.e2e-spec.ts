@@ -80,10 +80,13 @@ describe('auth: sign-in, tokens, sessions', () => {
     const cases: Array<[string, () => string]> = [
       ['alg none', () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(claims)}.`],
       ['another key', () => forge({ alg: 'HS256', typ: 'at+jwt' }, claims, 'another-secret-of-sufficient-length-0000')],
-      ['tampered payload', () => {
-        const [h, , s] = user.accessToken.split('.');
-        return `${h}.${b64({ ...claims, role: 'admin' })}.${s}`;
-      }],
+      [
+        'tampered payload',
+        () => {
+          const [h, , s] = user.accessToken.split('.');
+          return `${h}.${b64({ ...claims, role: 'admin' })}.${s}`;
+        },
+      ],
       ['stripped signature', () => user.accessToken.split('.').slice(0, 2).join('.') + '.'],
       ['expired', () => forge({ alg: 'HS256', typ: 'at+jwt' }, { ...claims, iat: claims.iat! - 7200, exp: claims.iat! - 3600 })],
       ['wrong audience', () => forge({ alg: 'HS256', typ: 'at+jwt' }, { ...claims, aud: 'someone-else' })],
@@ -91,7 +94,10 @@ describe('auth: sign-in, tokens, sessions', () => {
       ['wrong typ', () => forge({ alg: 'HS256', typ: 'JWT' }, claims)],
       ['unknown session', () => forge({ alg: 'HS256', typ: 'at+jwt' }, { ...claims, sid: randomUUID() })],
       ['RS256 header', () => forge({ alg: 'RS256', typ: 'at+jwt' }, claims)],
-      ['jku / kid injection', () => forge({ alg: 'HS256', typ: 'at+jwt', kid: "' OR 1=1--", jku: 'http://169.254.169.254/' }, { ...claims, role: 'admin' })],
+      [
+        'jku / kid injection',
+        () => forge({ alg: 'HS256', typ: 'at+jwt', kid: "' OR 1=1--", jku: 'http://169.254.169.254/' }, { ...claims, role: 'admin' }),
+      ],
       ['10 KB token', () => forge({ alg: 'HS256', typ: 'at+jwt' }, { ...claims, pad: 'x'.repeat(10_000) })],
     ];
     it.each(cases)('rejects %s with 401', async (_name, make) => {
@@ -163,7 +169,10 @@ describe('auth: sign-in, tokens, sessions', () => {
         .send({ currentPassword: 'Not-the-password-1', newPassword: strongPassword() });
       expect(wrong.status).toBe(400);
       expect(wrong.body.error).toBe('INVALID_CURRENT_PASSWORD');
-      const weak = await t.http.post('/api/v1/auth/change-password').set(sessionA.auth).send({ currentPassword: user.password, newPassword: 'password1234' });
+      const weak = await t.http
+        .post('/api/v1/auth/change-password')
+        .set(sessionA.auth)
+        .send({ currentPassword: user.password, newPassword: 'password1234' });
       expect(weak.status).toBe(400);
       const newPassword = strongPassword();
       const ok = await t.http.post('/api/v1/auth/change-password').set(sessionA.auth).send({ currentPassword: user.password, newPassword });
@@ -206,7 +215,9 @@ describe('auth: lockout', () => {
     t.clock.advance(61_000);
     expect((await attempt(user.email, user.password, '203.0.113.9')).status).toBe(200);
 
-    const events = (await t.db.query(`SELECT action FROM audit_events WHERE target_id = $1 ORDER BY occurred_at`, [user.id])) as Array<{ action: string }>;
+    const events = (await t.db.query(`SELECT action FROM audit_events WHERE target_id = $1 ORDER BY occurred_at`, [user.id])) as Array<{
+      action: string;
+    }>;
     expect(events.map((e) => e.action)).toContain('auth.account_locked');
   });
 

@@ -16,7 +16,9 @@ describe('OpenAPI document', () => {
 
   it('documents every operation with a summary, an id, error responses and its security', () => {
     const document = JSON.parse(generated) as { paths: Record<string, Record<string, Operation>> };
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+    );
     expect(operations.length).toBeGreaterThanOrEqual(12);
     const publicPaths = new Set(['/api/v1/auth/login', '/api/v1/auth/refresh', '/health/live', '/health/ready']);
     for (const { path, method, op } of operations) {

@@ -73,7 +73,12 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
         passwordChangedAt: this.clock.now(),
       }),
     );
-    await this.audit.record({ action: 'user.created', actor: { id: null, email: 'cli' }, target: { type: 'user', id: user.id }, details: { role: 'admin', via: 'cli' } });
+    await this.audit.record({
+      action: 'user.created',
+      actor: { id: null, email: 'cli' },
+      target: { type: 'user', id: user.id },
+      details: { role: 'admin', via: 'cli' },
+    });
     return user;
   }
 

@@ -29,7 +29,10 @@ export class AuthController {
   @Public()
   @AuthRateLimit()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Exchange a refresh token for a new pair', description: 'The old refresh token is spent; reusing it ends the whole session.' })
+  @ApiOperation({
+    summary: 'Exchange a refresh token for a new pair',
+    description: 'The old refresh token is spent; reusing it ends the whole session.',
+  })
   @ApiOkResponse({ type: TokenPairDto })
   @ApiErrors(400, 415, 429, 503)
   refresh(@Body() dto: RefreshDto): Promise<TokenPairDto> {

@@ -18,8 +18,7 @@ import { PasswordService } from './password.service';
 import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
 
-const invalidCredentials = (): ApiException =>
-  new ApiException(401, ErrorCode.InvalidCredentials, 'Invalid e-mail or password');
+const invalidCredentials = (): ApiException => new ApiException(401, ErrorCode.InvalidCredentials, 'Invalid e-mail or password');
 
 @Injectable()
 export class AuthService {
@@ -40,7 +39,12 @@ export class AuthService {
     const user = await this.users.findOneBy({ email });
     if (!user) {
       await this.passwords.verifyDummy(password);
-      await this.audit.record({ action: 'auth.login', outcome: 'failure', actor: { id: null, email }, details: { reason: 'unknown_email' } });
+      await this.audit.record({
+        action: 'auth.login',
+        outcome: 'failure',
+        actor: { id: null, email },
+        details: { reason: 'unknown_email' },
+      });
       throw invalidCredentials();
     }
     this.lockout.assertNotLocked(user);
@@ -126,7 +130,12 @@ export class AuthService {
     const problems = this.passwords.policyProblems(newPassword, user.email);
     if (newPassword === currentPassword) problems.push('new password must differ from the current one');
     if (problems.length > 0) {
-      throw new ApiException(400, ErrorCode.ValidationFailed, 'Request validation failed', problems.map((message) => ({ field: 'newPassword', message })));
+      throw new ApiException(
+        400,
+        ErrorCode.ValidationFailed,
+        'Request validation failed',
+        problems.map((message) => ({ field: 'newPassword', message })),
+      );
     }
     const now = this.clock.now();
     const passwordHash = await this.passwords.hash(newPassword);

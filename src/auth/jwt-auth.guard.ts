@@ -62,7 +62,14 @@ export class JwtAuthGuard implements CanActivate {
       throw unauthorized('Session has ended, sign in again');
     }
 
-    req.user = { id: claims.sub, email: live.email, role: live.role, companyId: live.company_id, sessionId: claims.sid, tokenId: claims.jti };
+    req.user = {
+      id: claims.sub,
+      email: live.email,
+      role: live.role,
+      companyId: live.company_id,
+      sessionId: claims.sid,
+      tokenId: claims.jti,
+    };
     const store = requestContext.current();
     if (store) {
       store.userId = claims.sub;

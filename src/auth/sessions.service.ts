@@ -5,10 +5,11 @@ import { type EntityManager } from 'typeorm';
 @Injectable()
 export class SessionsService {
   async revoke(manager: EntityManager, sessionId: string, reason: string, now: Date): Promise<void> {
-    await manager.query(
-      `UPDATE auth_sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL`,
-      [sessionId, now, reason],
-    );
+    await manager.query(`UPDATE auth_sessions SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL`, [
+      sessionId,
+      now,
+      reason,
+    ]);
   }
 
   /** Revokes every open session of a user, except `keepSessionId` when given. Returns how many. */

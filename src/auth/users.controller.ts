@@ -17,7 +17,10 @@ export class UsersController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List users', description: 'Filter by role, company or text; sort by createdAt, email, fullName, role, lastLoginAt.' })
+  @ApiOperation({
+    summary: 'List users',
+    description: 'Filter by role, company or text; sort by createdAt, email, fullName, role, lastLoginAt.',
+  })
   @ApiOkResponse({ type: UserPageDto })
   @ApiErrors(400)
   async list(@Query() query: UserQueryDto): Promise<UserPageDto> {
@@ -42,7 +45,10 @@ export class UsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Update, disable or reset a user', description: 'Role, company, disable and password reset end the user’s sessions.' })
+  @ApiOperation({
+    summary: 'Update, disable or reset a user',
+    description: 'Role, company, disable and password reset end the user’s sessions.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiErrors(400, 404, 409, 415)
   async update(@CurrentUser() actor: Principal, @UuidParam('id') id: string, @Body() dto: UpdateUserDto): Promise<UserResponseDto> {

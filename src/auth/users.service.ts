@@ -70,7 +70,12 @@ export class UsersService {
         passwordChangedAt: now,
       }),
     );
-    await this.audit.record({ action: 'user.created', actor, target: { type: 'user', id: user.id }, details: { role: user.role, companyId } });
+    await this.audit.record({
+      action: 'user.created',
+      actor,
+      target: { type: 'user', id: user.id },
+      details: { role: user.role, companyId },
+    });
     return user;
   }
 
@@ -113,7 +118,12 @@ export class UsersService {
     if (user.id === actor.id) throw new ApiException(409, ErrorCode.Conflict, 'You cannot delete your own account');
     if (user.role === 'admin') await this.assertAnotherAdmin(user.id);
     await this.users.delete({ id });
-    await this.audit.record({ action: 'user.deleted', actor, target: { type: 'user', id }, details: { email: user.email, role: user.role } });
+    await this.audit.record({
+      action: 'user.deleted',
+      actor,
+      target: { type: 'user', id },
+      details: { email: user.email, role: user.role },
+    });
   }
 
   async revokeSessions(actor: Principal, id: string): Promise<number> {
@@ -126,7 +136,12 @@ export class UsersService {
   private assertPassword(password: string, email: string): void {
     const problems = this.passwords.policyProblems(password, email);
     if (problems.length > 0) {
-      throw new ApiException(400, ErrorCode.ValidationFailed, 'Request validation failed', problems.map((message) => ({ field: 'password', message })));
+      throw new ApiException(
+        400,
+        ErrorCode.ValidationFailed,
+        'Request validation failed',
+        problems.map((message) => ({ field: 'password', message })),
+      );
     }
   }
 
@@ -145,7 +160,9 @@ export class UsersService {
       ]);
     }
     if (!(await this.dataSource.getRepository(CompanyEntity).existsBy({ id: companyId }))) {
-      throw new ApiException(400, ErrorCode.ValidationFailed, 'Request validation failed', [{ field: 'companyId', message: 'company does not exist' }]);
+      throw new ApiException(400, ErrorCode.ValidationFailed, 'Request validation failed', [
+        { field: 'companyId', message: 'company does not exist' },
+      ]);
     }
     return companyId;
   }

@@ -18,8 +18,7 @@ export const IS_PUBLIC = 'vertex:is-public';
 export const REQUIRED_ROLES = 'vertex:roles';
 
 /** Opts a route out of authentication. Every other route requires a valid access token (deny by default). */
-export const Public = (): MethodDecorator & ClassDecorator =>
-  applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension('x-public', true));
+export const Public = (): MethodDecorator & ClassDecorator => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension('x-public', true));
 
 /** Restricts a route to the given roles (403 for the others). */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>

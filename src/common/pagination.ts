@@ -39,11 +39,7 @@ export interface ResolvedPaging {
  * Turns page/limit/sort into query options. Sort keys go through `allowed` (API field → entity property),
  * so no client text ever reaches ORDER BY.
  */
-export function resolvePaging(
-  query: PageQueryDto,
-  allowed: Record<string, string>,
-  defaultSort: string,
-): ResolvedPaging {
+export function resolvePaging(query: PageQueryDto, allowed: Record<string, string>, defaultSort: string): ResolvedPaging {
   const page = query.page ?? 1;
   const limit = query.limit ?? 20;
   const sort = query.sort ?? defaultSort;

@@ -7,6 +7,8 @@ export const UuidParam = (name: string): ParameterDecorator =>
     name,
     new ParseUUIDPipe({
       exceptionFactory: () =>
-        new ApiException(400, ErrorCode.ValidationFailed, 'Request validation failed', [{ field: name, message: `${name} must be a UUID` }]),
+        new ApiException(400, ErrorCode.ValidationFailed, 'Request validation failed', [
+          { field: name, message: `${name} must be a UUID` },
+        ]),
     }),
   );

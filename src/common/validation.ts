@@ -11,8 +11,7 @@ const NO_FORBIDDEN_CHARACTERS = new RegExp(`^[^${FORBIDDEN_CHARACTERS.source.sli
 /** The seed's e-mail rule (ASCII local part and domain, a dotted TLD of two or more letters). */
 export const EMAIL_PATTERN = /^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$/;
 
-const normalizeText = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim().normalize('NFC') : value;
+const normalizeText = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim().normalize('NFC') : value);
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return errors.flatMap((error) => {

@@ -1,16 +1,5 @@
 import { Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { RATE_LIMIT_PATTERN } from './rate-limit';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
@@ -24,8 +13,7 @@ const toBool = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
-const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const emptyToUndefined = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -40,14 +28,19 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(ROLES) ROLE?: (typeof ROLES)[number];
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @IsString() @MaxLength(255) HOST?: string;
-  @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s/?#]+(:\d+)?(\/[^\s?#]*)?$/, {
+  @IsOptional()
+  @IsString()
+  @Matches(/^https?:\/\/[^\s/?#]+(:\d+)?(\/[^\s?#]*)?$/, {
     message: 'BASE_URL must be an absolute http(s) URL without query or fragment',
   })
   BASE_URL?: string;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: (typeof LOG_LEVELS)[number];
   @IsOptional() @IsString() @MaxLength(4096) DATA_DIR?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^postgres(ql)?:\/\//, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, {
     message: 'DATABASE_URL must start with postgres:// or postgresql://',
   })
   DATABASE_URL?: string;
@@ -76,13 +69,22 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MaxLength(4096) CORS_ORIGINS?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(10) TRUST_PROXY_HOPS?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() RATE_LIMIT_ENABLED?: boolean;
-  @IsOptional() @IsString() @Matches(RATE_LIMIT_PATTERN, { message: 'GLOBAL_RATE_LIMIT must look like 100/minute' })
+  @IsOptional()
+  @IsString()
+  @Matches(RATE_LIMIT_PATTERN, { message: 'GLOBAL_RATE_LIMIT must look like 100/minute' })
   GLOBAL_RATE_LIMIT?: string;
-  @IsOptional() @IsString() @Matches(RATE_LIMIT_PATTERN, { message: 'AUTH_RATE_LIMIT must look like 5/minute' })
+  @IsOptional()
+  @IsString()
+  @Matches(RATE_LIMIT_PATTERN, { message: 'AUTH_RATE_LIMIT must look like 5/minute' })
   AUTH_RATE_LIMIT?: string;
-  @IsOptional() @IsString() @Matches(RATE_LIMIT_PATTERN, { message: 'UPLOAD_RATE_LIMIT must look like 10/minute' })
+  @IsOptional()
+  @IsString()
+  @Matches(RATE_LIMIT_PATTERN, { message: 'UPLOAD_RATE_LIMIT must look like 10/minute' })
   UPLOAD_RATE_LIMIT?: string;
-  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^rediss?:\/\//, {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(/^rediss?:\/\//, {
     message: 'REDIS_URL must start with redis:// or rediss://',
   })
   REDIS_URL?: string;

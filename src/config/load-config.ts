@@ -202,9 +202,7 @@ export function loadConfig(raw: RawEnvironment = readEnvironment(), cwd = proces
   });
   if (unsafe.length > 0) throw new UnsafeProductionConfigError(unsafe);
   if (env.DATABASE_SYNCHRONIZE) {
-    throw new ConfigValidationError([
-      'DATABASE_SYNCHRONIZE=true is not supported: the schema is changed only by migrations',
-    ]);
+    throw new ConfigValidationError(['DATABASE_SYNCHRONIZE=true is not supported: the schema is changed only by migrations']);
   }
   return config;
 }

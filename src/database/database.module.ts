@@ -1,12 +1,5 @@
-import {
-  DynamicModule,
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config/app-config';
@@ -18,10 +11,22 @@ export const RESOLVED_DATABASE = Symbol('RESOLVED_DATABASE');
 
 @Injectable()
 class EmbeddedServerLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(RESOLVED_DATABASE) private readonly database: ResolvedDatabase) {}
+  constructor(
+    @Inject(RESOLVED_DATABASE) private readonly database: ResolvedDatabase,
+    private readonly moduleRef: ModuleRef,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.database.embedded?.stop();
+    if (!this.database.embedded) return;
+    // Nest shuts this module down before TypeORM's: end the pool first so the server does not cut live connections.
+    let dataSource: DataSource | undefined;
+    try {
+      dataSource = this.moduleRef.get(DataSource, { strict: false });
+    } catch {
+      dataSource = undefined;
+    }
+    if (dataSource?.isInitialized) await dataSource.destroy().catch(() => undefined);
+    await this.database.embedded.stop();
   }
 }
 

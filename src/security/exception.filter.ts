@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
-import { ApiException, DEFAULT_CODE_BY_STATUS, DEFAULT_MESSAGE_BY_STATUS, ErrorCode, type ErrorDetail } from './errors';
+import { ApiException, DEFAULT_CODE_BY_STATUS, MappedError, DEFAULT_MESSAGE_BY_STATUS, ErrorCode, type ErrorDetail } from './errors';
 
 interface NormalizedError {
   status: number;
@@ -21,7 +21,8 @@ interface HttpError {
   expose?: boolean;
 }
 
-const DATABASE_UNAVAILABLE = /ECONNREFUSED|Connection terminated|connection timeout|timeout exceeded when trying to connect|terminating connection/i;
+const DATABASE_UNAVAILABLE =
+  /ECONNREFUSED|Connection terminated|connection timeout|timeout exceeded when trying to connect|terminating connection/i;
 
 function fromHttpError(error: HttpError): NormalizedError | null {
   const status = error.statusCode ?? error.status;
@@ -38,7 +39,11 @@ function fromHttpError(error: HttpError): NormalizedError | null {
       return { status: 400, error: ErrorCode.BadRequest, message: 'Request was aborted' };
     default:
       if (status >= 500) return null;
-      return { status, error: DEFAULT_CODE_BY_STATUS[status] ?? ErrorCode.BadRequest, message: DEFAULT_MESSAGE_BY_STATUS[status] ?? 'Bad request' };
+      return {
+        status,
+        error: DEFAULT_CODE_BY_STATUS[status] ?? ErrorCode.BadRequest,
+        message: DEFAULT_MESSAGE_BY_STATUS[status] ?? 'Bad request',
+      };
   }
 }
 
@@ -74,17 +79,27 @@ export function normalizeError(exception: unknown): NormalizedError {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const response = exception.getResponse();
-    const message =
-      status === 404
-        ? DEFAULT_MESSAGE_BY_STATUS[404]
-        : typeof response === 'object' && response !== null && typeof (response as { message?: unknown }).message === 'string'
-          ? (response as { message: string }).message
-          : (DEFAULT_MESSAGE_BY_STATUS[status] ?? exception.message);
+    // Built-in Nest exceptions may carry input text (e.g. "Failed to decode param '…'"): answer with stock text.
+    const message = DEFAULT_MESSAGE_BY_STATUS[status] ?? exception.message;
     if (status >= 500) {
-      return { status, error: DEFAULT_CODE_BY_STATUS[status] ?? ErrorCode.InternalError, message: DEFAULT_MESSAGE_BY_STATUS[status] ?? DEFAULT_MESSAGE_BY_STATUS[500], unexpected: exception };
+      return {
+        status,
+        error: DEFAULT_CODE_BY_STATUS[status] ?? ErrorCode.InternalError,
+        message: DEFAULT_MESSAGE_BY_STATUS[status] ?? DEFAULT_MESSAGE_BY_STATUS[500],
+        unexpected: exception,
+      };
     }
     return { status, error: DEFAULT_CODE_BY_STATUS[status] ?? ErrorCode.BadRequest, message };
+  }
+  if (exception instanceof MappedError) {
+    return {
+      status: exception.status,
+      error: exception.code,
+      message: exception.publicMessage,
+      headers: exception.headers,
+      // A 5xx (storage unavailable) is logged with its cause; 4xx mapped errors are expected outcomes.
+      ...(exception.status >= 500 ? { unexpected: exception } : {}),
+    };
   }
   if (exception instanceof QueryFailedError) return fromDatabaseError(exception);
   if (exception instanceof Error && DATABASE_UNAVAILABLE.test(exception.message)) {

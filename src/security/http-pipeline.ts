@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import type { AppConfig } from '@app/config/app-config';
 import { ErrorCode } from './errors';
+import { normalizeError } from './exception.filter';
 import { hasForbiddenQueryKey, inspectJson } from './json-inspection';
 import { requestContext } from './request-context';
 import { acceptOrCreateRequestId, REQUEST_ID_HEADER } from './request-id';
@@ -15,7 +16,10 @@ const HSTS = { maxAge: 63_072_000, includeSubDomains: true, preload: false };
 /** Writes an error body from middleware that runs before Nest's exception filter can. */
 export function sendError(res: Response, status: number, error: string, message: string): void {
   const requestId = String(res.getHeader('X-Request-ID') ?? '');
-  res.status(status).type('application/json').send(JSON.stringify({ statusCode: status, error, message, requestId }));
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify({ statusCode: status, error, message, requestId }));
 }
 
 const apiHeaders = helmet({
@@ -122,8 +126,12 @@ export function configureHttpPipeline(app: NestExpressApplication, config: AppCo
   app.use((req: Request, res: Response, next: NextFunction) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
-      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      const accepted = type === 'application/json' || type.endsWith('+json') || type === 'multipart/form-data';
+      const contentType = req.headers['content-type'] ?? '';
+      const type = contentType.split(';')[0].trim().toLowerCase();
+      const isJson = type === 'application/json' || type.endsWith('+json');
+      // JSON is UTF-8 (RFC 8259); body-parser would also decode utf-7/utf-16, which filters and WAFs do not expect.
+      const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType)?.[1]?.toLowerCase();
+      const accepted = (isJson && (charset === undefined || charset === 'utf-8')) || type === 'multipart/form-data';
       if (!accepted) {
         sendError(res, 415, ErrorCode.UnsupportedMediaType, 'Send the body as application/json');
         return;
@@ -133,6 +141,15 @@ export function configureHttpPipeline(app: NestExpressApplication, config: AppCo
   });
 
   app.use(express.json({ limit: security.jsonBodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  // Parser errors are answered here: Nest would turn a SyntaxError into a 400 carrying the parser's own message.
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const normalized = normalizeError(error);
+    if (normalized.unexpected !== undefined || res.headersSent) {
+      next(error);
+      return;
+    }
+    sendError(res, normalized.status, normalized.error, normalized.message);
+  });
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.body !== undefined && typeof req.body === 'object') {
       const problem = inspectJson(req.body, security.jsonMaxDepth);

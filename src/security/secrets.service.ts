@@ -79,7 +79,9 @@ export class SecretsService {
     cipher.setAAD(aadOf(context));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [FORMAT_VERSION, this.current.id, iv.toString('base64url'), tag.toString('base64url'), ciphertext.toString('base64url')].join('.');
+    return [FORMAT_VERSION, this.current.id, iv.toString('base64url'), tag.toString('base64url'), ciphertext.toString('base64url')].join(
+      '.',
+    );
   }
 
   /** Fails closed: any change to the stored value, its context or the key throws `SecretDecryptionError`. */

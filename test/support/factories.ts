@@ -26,7 +26,10 @@ export function strongPassword(): string {
 }
 
 export async function makeCompany(t: TestApp, name = `Company ${unique()}`): Promise<{ id: string; name: string }> {
-  const rows = (await t.db.query(`INSERT INTO companies (name) VALUES ($1) RETURNING id, name`, [name])) as Array<{ id: string; name: string }>;
+  const rows = (await t.db.query(`INSERT INTO companies (name) VALUES ($1) RETURNING id, name`, [name])) as Array<{
+    id: string;
+    name: string;
+  }>;
   return rows[0];
 }
 

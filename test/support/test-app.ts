@@ -112,7 +112,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       if (ownDatabase) await dropDatabase(adminUrl, name).catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
       if (leaked.length > 0 || JWT_IN_TEXT.test(text)) {
-        throw new Error(`secret material found in the captured logs (${leaked.length} known secret(s)${JWT_IN_TEXT.test(text) ? ', a JWT' : ''})`);
+        throw new Error(
+          `secret material found in the captured logs (${leaked.length} known secret(s)${JWT_IN_TEXT.test(text) ? ', a JWT' : ''})`,
+        );
       }
     },
   };

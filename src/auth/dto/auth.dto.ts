@@ -25,7 +25,12 @@ export class ChangePasswordDto {
   @IsPasswordInput()
   currentPassword: string;
 
-  @ApiProperty({ format: 'password', minLength: 12, maxLength: 128, description: '12–128 characters with a letter and a digit; not a common password, not the e-mail.' })
+  @ApiProperty({
+    format: 'password',
+    minLength: 12,
+    maxLength: 128,
+    description: '12–128 characters with a letter and a digit; not a common password, not the e-mail.',
+  })
   @IsPasswordInput()
   newPassword: string;
 }

@@ -83,7 +83,13 @@ abstract class RateLimitGuardBase extends ThrottlerGuard {
 
     let result: Awaited<ReturnType<ThrottlerStorage['increment']>>;
     try {
-      result = await this.storageService.increment(`${this.config.security.redisKeyPrefix}rl:${name}:${key}`, ttl, limit, blockDuration, name);
+      result = await this.storageService.increment(
+        `${this.config.security.redisKeyPrefix}rl:${name}:${key}`,
+        ttl,
+        limit,
+        blockDuration,
+        name,
+      );
     } catch (error) {
       this.logStoreFailure(error);
       if (policy === 'auth') {
@@ -111,7 +117,9 @@ abstract class RateLimitGuardBase extends ThrottlerGuard {
     const now = Date.now();
     if (now - this.lastStoreFailureLog < STORE_FAILURE_LOG_INTERVAL_MS) return;
     this.lastStoreFailureLog = now;
-    this.log.error(`rate-limit counter store unavailable (auth routes fail closed): ${error instanceof Error ? error.message : String(error)}`);
+    this.log.error(
+      `rate-limit counter store unavailable (auth routes fail closed): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

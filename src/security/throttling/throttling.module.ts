@@ -7,6 +7,7 @@ import { ClientRateLimitGuard, THROTTLER_NAMES, UserRateLimitGuard } from './rat
 import { RateLimitEvents } from './rate-limit.events';
 
 export const RATE_LIMIT_REDIS = Symbol('RATE_LIMIT_REDIS');
+const REDIS_READY_TIMEOUT_MS = 2_000;
 
 /**
  * The Redis connection for shared counters. Commands fail fast instead of queueing while Redis is down
@@ -46,7 +47,21 @@ class RedisLifecycle implements OnApplicationShutdown {
     {
       provide: RATE_LIMIT_REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => (config.security.redisUrl ? createRateLimitRedis(config.security.redisUrl) : null),
+      useFactory: async (config: AppConfig) => {
+        if (!config.security.redisUrl) return null;
+        const redis = createRateLimitRedis(config.security.redisUrl);
+        // Wait (briefly) for the connection: before it is ready every command fails, which would let the first
+        // requests after a start skip the shared counters.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, REDIS_READY_TIMEOUT_MS);
+          timer.unref();
+          redis.once('ready', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        return redis;
+      },
     },
     RedisLifecycle,
   ],
