@@ -137,6 +137,6 @@ async function embeddedColdStart() {
   }
 }
 
-await externalRun('throttler-on', { GLOBAL_RATE_LIMIT: '9000000/minute' });
+await externalRun('throttler-on', { GLOBAL_RATE_LIMIT: '9000000/minute', AUTH_RATE_LIMIT: '9000000/minute' });
 await externalRun('throttler-off', { RATE_LIMIT_ENABLED: 'false' });
 await embeddedColdStart();

@@ -1,4 +1,10 @@
 import { InitialSchema1796342400000 } from './1796342400000-InitialSchema';
+import { StorageConnections1796399129361 } from './1796399129361-StorageConnections';
+import { CompaniesAndClients1796400000000 } from './1796400000000-CompaniesAndClients';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
-export const MIGRATIONS = [InitialSchema1796342400000];
+export const MIGRATIONS = [
+  InitialSchema1796342400000,
+  StorageConnections1796399129361,
+  CompaniesAndClients1796400000000,
+];

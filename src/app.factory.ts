@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import type { AppConfig } from './config/app-config';
+import { MetricsService } from './health/metrics.service';
 import { setupSwagger } from './openapi';
 import { configureHttpPipeline } from './security/http-pipeline';
 
@@ -23,6 +24,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestExpressA
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
+  // First, so that requests the pipeline itself refuses (405, 415, 400) are timed too.
+  app.use(app.get(MetricsService).httpMiddleware);
   configureHttpPipeline(app, config);
   setupSwagger(app, config);
   // process.exit(0) after the shutdown hooks (instead of re-raising the signal): a clean stop exits 0 and pino flushes.

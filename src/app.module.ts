@@ -12,9 +12,12 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { Clock } from './security/clock';
 import { GlobalExceptionFilter } from './security/exception.filter';
+import { ReadinessModule } from './security/readiness/readiness.module';
 import { buildLoggerParams } from './security/logging';
 import { SecurityModule } from './security/security.module';
 import { ShutdownService } from './security/shutdown.service';
+import { StorageModule } from './storage/storage.module';
+import { CompaniesModule } from './companies/companies.module';
 import { ClientRateLimitGuard, UserRateLimitGuard } from './security/throttling/rate-limit.guards';
 
 export interface AppModuleOptions {
@@ -34,7 +37,10 @@ export class AppModule {
         DatabaseModule.forRoot(),
         SecurityModule.forRoot(options.clock ?? new Clock()),
         AuthModule,
+        StorageModule,
+        CompaniesModule,
         HealthModule,
+        ReadinessModule,
       ],
       providers: [
         ShutdownService,

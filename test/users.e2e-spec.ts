@@ -32,7 +32,12 @@ describe('users (admin)', () => {
     const rows = await t.db.query(`SELECT password_hash FROM users WHERE id = $1`, [response.body.id]);
     const hash = rows[0].password_hash as string;
     expect(hash).toMatch(/^\$argon2id\$v=19\$/);
-    const params = Object.fromEntries(hash.split('$')[3].split(',').map((pair) => pair.split('=')));
+    const params = Object.fromEntries(
+      hash
+        .split('$')[3]
+        .split(',')
+        .map((pair) => pair.split('=')),
+    );
     expect(params).toEqual({ m: '19456', t: '2', p: '1' });
     await login(t, { id: response.body.id, email: 'new.manager@example.com', password, role: 'manager', companyId: company.id });
   });

@@ -18,3 +18,10 @@ export interface PasswordChangedEvent {
   fullName: string;
   at: string;
 }
+
+/** A sign-in (or password confirmation) refused: unknown e-mail, wrong password or disabled account. */
+export interface LoginFailedEvent {
+  userId: string | null;
+  reason: 'unknown_email' | 'wrong_password' | 'wrong_current_password' | 'disabled';
+  ip: string | null;
+}

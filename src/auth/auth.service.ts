@@ -8,7 +8,7 @@ import { AuditService } from '@app/security/audit/audit.service';
 import { Clock } from '@app/security/clock';
 import { ApiException, ErrorCode } from '@app/security/errors';
 import { requestContext } from '@app/security/request-context';
-import { AUTH_EVENTS, type AccountLockedEvent, type PasswordChangedEvent } from './auth.events';
+import { AUTH_EVENTS, type AccountLockedEvent, type LoginFailedEvent, type PasswordChangedEvent } from './auth.events';
 import type { MeDto, TokenPairDto } from './dto/auth.dto';
 import { RefreshTokenEntity } from './entities/refresh-token.entity';
 import { SessionEntity } from './entities/session.entity';
@@ -45,6 +45,7 @@ export class AuthService {
         actor: { id: null, email },
         details: { reason: 'unknown_email' },
       });
+      this.emitLoginFailed(null, 'unknown_email');
       throw invalidCredentials();
     }
     this.lockout.assertNotLocked(user);
@@ -52,7 +53,10 @@ export class AuthService {
     const valid = await this.passwords.verify(user.passwordHash, password);
     if (!valid || !user.isActive) {
       if (!valid) await this.registerFailure(user, 'wrong_password');
-      else await this.audit.record({ action: 'auth.login', outcome: 'failure', actor: user, details: { reason: 'disabled' } });
+      else {
+        await this.audit.record({ action: 'auth.login', outcome: 'failure', actor: user, details: { reason: 'disabled' } });
+        this.emitLoginFailed(user.id, 'disabled');
+      }
       throw invalidCredentials();
     }
 
@@ -148,8 +152,14 @@ export class AuthService {
     this.events.emit(AUTH_EVENTS.passwordChanged, event);
   }
 
-  private async registerFailure(user: UserEntity, reason: string): Promise<void> {
+  private emitLoginFailed(userId: string | null, reason: LoginFailedEvent['reason']): void {
+    const event: LoginFailedEvent = { userId, reason, ip: requestContext.current()?.ip ?? null };
+    this.events.emit(AUTH_EVENTS.loginFailed, event);
+  }
+
+  private async registerFailure(user: UserEntity, reason: 'wrong_password' | 'wrong_current_password'): Promise<void> {
     const result = await this.lockout.registerFailure(user.id);
+    this.emitLoginFailed(user.id, reason);
     await this.audit.record({
       action: 'auth.login',
       outcome: 'failure',

@@ -6,10 +6,12 @@ import type { AppConfig } from '@app/config/app-config';
 import { ConfigModule } from '@app/config/config.module';
 import { DatabaseModule } from '@app/database/database.module';
 import { Clock } from '@app/security/clock';
+import { ReadinessModule } from '@app/security/readiness/readiness.module';
 import { SecurityModule } from '@app/security/security.module';
 import { CliAdminService } from './cli-admin.service';
 import { CreateAdminCommand } from './create-admin.command';
 import { MigrateCommand } from './migrate.command';
+import { SecurityCheckCommand } from './security-check.command';
 import { CLI_SETTINGS, SchemaService, type CliSettings } from './schema.service';
 
 /**
@@ -29,6 +31,7 @@ export class CliModule {
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
         DatabaseModule.forRoot(),
         SecurityModule.forRoot(new Clock()),
+        ReadinessModule,
       ],
       providers: [
         { provide: CLI_SETTINGS, useValue: settings },
@@ -37,6 +40,7 @@ export class CliModule {
         SchemaService,
         MigrateCommand,
         CreateAdminCommand,
+        SecurityCheckCommand,
       ],
     };
   }

@@ -14,6 +14,10 @@ export interface AppSection {
   swaggerEnabled: boolean;
   shutdownGraceMs: number;
   version: string;
+  /** Bearer token for `GET /metrics`; null: metrics are disabled (404). */
+  metricsToken: string | null;
+  /** The `.env` file this configuration would be read from (checked for permissions by the readiness check). */
+  envFile: string;
 }
 
 export interface DatabaseSection {
@@ -56,11 +60,21 @@ export interface SecuritySection {
 
 export interface StorageSection {
   root: string;
+  /** Connect/idle timeout of every remote storage request, and of a connection test (ms). */
+  timeoutMs: number;
+  /** Yandex Disk REST API origin (a local fake in tests). */
+  yandexDiskApiUrl: string;
 }
 
 export interface MailSection {
   /** Set only to report that SMTP credentials were (wrongly) put in the environment. */
   envCredentialsPresent: boolean;
+  /** MAIL_ALLOW_PRIVATE_HOSTS: let the SMTP host resolve to loopback/private/link-local addresses (SSRF guard off). */
+  allowPrivateHosts: boolean;
+  /** Connection, greeting and socket timeout of every SMTP connection (ms, ≤ 10 s). */
+  smtpTimeoutMs: number;
+  /** Where development writes mails as `.eml` files while SMTP is not configured (`<DATA_DIR>/mail`). */
+  outboxDir: string;
 }
 
 /** The typed, validated configuration. Built once from the environment by `loadConfig`. */

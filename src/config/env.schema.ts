@@ -92,9 +92,17 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64) JSON_MAX_DEPTH?: number;
   @IsOptional() @Transform(toBool) @IsBoolean() SWAGGER_ENABLED?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(120_000) SHUTDOWN_GRACE_MS?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16) @MaxLength(1024) METRICS_TOKEN?: string;
 
   @IsOptional() @IsString() @MaxLength(1024) SMTP_USERNAME?: string;
   @IsOptional() @IsString() @MaxLength(1024) SMTP_PASSWORD?: string;
+  @IsOptional() @Transform(toBool) @IsBoolean() MAIL_ALLOW_PRIVATE_HOSTS?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(10_000) MAIL_SMTP_TIMEOUT_MS?: number;
 
   @IsOptional() @IsString() @MaxLength(4096) STORAGE_ROOT?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(60_000) STORAGE_TIMEOUT_MS?: number;
+  @IsOptional()
+  @IsString()
+  @Matches(/^https?:\/\/[^\s/?#]+(:\d+)?\/?$/, { message: 'YANDEX_DISK_API_URL must be an http(s) origin without a path' })
+  YANDEX_DISK_API_URL?: string;
 }

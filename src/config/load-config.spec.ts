@@ -232,6 +232,15 @@ describe('loadConfig', () => {
       expect(error.message).not.toContain('changeme');
     });
 
+    it('refuses a short or placeholder METRICS_TOKEN and accepts a random one', () => {
+      for (const token of ['metrics-token-16ch', '<changeme: openssl rand -base64 48>']) {
+        const error = failure(production({ METRICS_TOKEN: token }), dir);
+        expect(error).toBeInstanceOf(UnsafeProductionConfigError);
+        expect(error.message).toContain('METRICS_TOKEN');
+      }
+      expect(loadConfig(production({ METRICS_TOKEN: 'q'.repeat(8) + 'Zx81-kd93_LmP0aw7Rt2vY5nB' }), dir).app.metricsToken).toHaveLength(33);
+    });
+
     it.each([
       ['postgres://postgres:postgres@db:5432/x'],
       ['postgres://app@db:5432/x'],

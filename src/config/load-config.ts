@@ -148,6 +148,8 @@ export function loadConfig(raw: RawEnvironment = readEnvironment(), cwd = proces
       swaggerEnabled: env.SWAGGER_ENABLED ?? nodeEnv !== 'production',
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 25_000,
       version: PACKAGE_VERSION,
+      metricsToken: env.METRICS_TOKEN ?? null,
+      envFile: join(cwd, '.env'),
     },
     database: {
       url: env.DATABASE_URL ?? null,
@@ -188,9 +190,14 @@ export function loadConfig(raw: RawEnvironment = readEnvironment(), cwd = proces
     },
     storage: {
       root: absolute(env.STORAGE_ROOT ?? join(dataDir, 'storage'), cwd),
+      timeoutMs: env.STORAGE_TIMEOUT_MS ?? 10_000,
+      yandexDiskApiUrl: (env.YANDEX_DISK_API_URL ?? 'https://cloud-api.yandex.net').replace(/\/+$/, ''),
     },
     mail: {
       envCredentialsPresent: Boolean(env.SMTP_USERNAME || env.SMTP_PASSWORD),
+      allowPrivateHosts: env.MAIL_ALLOW_PRIVATE_HOSTS ?? false,
+      smtpTimeoutMs: env.MAIL_SMTP_TIMEOUT_MS ?? 10_000,
+      outboxDir: join(dataDir, 'mail'),
     },
   };
 

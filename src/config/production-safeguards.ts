@@ -18,7 +18,7 @@ const KNOWN_WEAK_SECRETS = new Set([
   'development',
 ]);
 
-const MIN_SECRET_LENGTH = 32;
+export const MIN_SECRET_LENGTH = 32;
 
 export interface RawSafeguardInputs {
   synchronize: boolean;
@@ -27,14 +27,15 @@ export interface RawSafeguardInputs {
   corsOriginsRaw: string | undefined;
 }
 
-function isWeak(secret: string): boolean {
+/** A documented default, a repeated character, or a change-me placeholder. */
+export function isWeak(secret: string): boolean {
   const lowered = secret.trim().toLowerCase();
   if (KNOWN_WEAK_SECRETS.has(lowered)) return true;
   if (/^(.)\1+$/.test(secret)) return true;
   return lowered.includes('changeme') || lowered.includes('change-me') || lowered.startsWith('replace-me');
 }
 
-function hasDefaultDatabaseCredentials(url: string): boolean {
+export function hasDefaultDatabaseCredentials(url: string): boolean {
   try {
     const parsed = new URL(url);
     const user = decodeURIComponent(parsed.username);
@@ -63,6 +64,11 @@ export function findProductionProblems(config: AppConfig, raw: RawSafeguardInput
   else if (isWeak(key)) problems.push('DATA_ENCRYPTION_KEY is a default or well-known value');
   else if (jwt && key === jwt) problems.push('DATA_ENCRYPTION_KEY must differ from JWT_SECRET');
 
+  const metricsToken = config.app.metricsToken;
+  if (metricsToken && (metricsToken.length < MIN_SECRET_LENGTH || isWeak(metricsToken))) {
+    problems.push(`METRICS_TOKEN must be a random value of at least ${MIN_SECRET_LENGTH} characters`);
+  }
+
   const origins = config.security.corsOrigins;
   if (!raw.corsOriginsRaw || origins.length === 0) problems.push('CORS_ORIGINS is empty (list the allowed origins)');
   else if (origins.some((origin) => origin.includes('*'))) problems.push('CORS_ORIGINS contains a wildcard');
@@ -72,6 +78,7 @@ export function findProductionProblems(config: AppConfig, raw: RawSafeguardInput
     problems.push('SMTP_USERNAME/SMTP_PASSWORD are set in the environment (configure SMTP in the admin API, stored encrypted)');
   }
   if (!config.app.baseUrl.startsWith('https://')) problems.push('BASE_URL is not an https:// URL');
+  if (!config.storage.yandexDiskApiUrl.startsWith('https://')) problems.push('YANDEX_DISK_API_URL is not an https:// URL');
   if (!config.security.rateLimitEnabled) problems.push('RATE_LIMIT_ENABLED=false (rate limiting cannot be disabled in production)');
   if (raw.synchronize) problems.push('DATABASE_SYNCHRONIZE=true (schema changes go through migrations only)');
   if (config.database.url && hasDefaultDatabaseCredentials(config.database.url)) {

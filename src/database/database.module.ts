@@ -44,7 +44,7 @@ class EmbeddedServerLifecycle implements OnApplicationShutdown {
   ],
   exports: [RESOLVED_DATABASE],
 })
-class DatabaseServerModule {}
+export class DatabaseServerModule {}
 
 /** Applies pending migrations on start (when enabled), one instance at a time. */
 @Injectable()

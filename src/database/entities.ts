@@ -1,8 +1,18 @@
 import { RefreshTokenEntity } from '@app/auth/entities/refresh-token.entity';
 import { SessionEntity } from '@app/auth/entities/session.entity';
 import { UserEntity } from '@app/auth/entities/user.entity';
+import { ClientEntity } from '@app/companies/entities/client.entity';
 import { CompanyEntity } from '@app/companies/entities/company.entity';
 import { AuditEventEntity } from '@app/security/audit/audit-event.entity';
+import { StorageConnectionEntity } from '@app/storage/entities/storage-connection.entity';
 
 /** Every entity, listed explicitly (no globs). */
-export const ENTITIES = [CompanyEntity, UserEntity, SessionEntity, RefreshTokenEntity, AuditEventEntity];
+export const ENTITIES = [
+  CompanyEntity,
+  UserEntity,
+  SessionEntity,
+  RefreshTokenEntity,
+  AuditEventEntity,
+  StorageConnectionEntity,
+  ClientEntity,
+];

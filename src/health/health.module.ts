@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HealthController } from './health.controller';
+import { MetricsModule } from './metrics.module';
 
-@Module({ controllers: [HealthController] })
+@Module({ imports: [MetricsModule], controllers: [HealthController] })
 export class HealthModule {}

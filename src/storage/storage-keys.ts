@@ -104,3 +104,9 @@ export function assertKeyInCompany(key: string, companyId: string): string {
   if (!key.startsWith(`${companyPrefix(companyId)}/`)) throw new InvalidStorageKeyError('key belongs to another company');
   return key;
 }
+
+/** The prefix given to `list()`: empty (everything) or a valid key of a folder, with or without a trailing `/`. */
+export function validateListPrefix(prefix: string): string {
+  if (prefix === '') return '';
+  return validateKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix, 'prefix');
+}

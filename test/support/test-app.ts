@@ -58,6 +58,8 @@ export interface TestAppOptions {
   /** Reuse another app's database (two instances of one deployment). */
   databaseName?: string;
   clock?: ManualClock;
+  /** Rewrites the database URL, e.g. to add a password (ignored by a trust-auth server) so NODE_ENV=production starts. */
+  mapDatabaseUrl?: (url: string) => string;
 }
 
 export const TEST_JWT_SECRET = randomBytes(32).toString('base64url');
@@ -87,7 +89,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const adminUrl = inject('dbAdminUrl');
   const ownDatabase = options.databaseName === undefined;
   const name = options.databaseName ?? (await cloneTemplate(adminUrl, inject('dbTemplate'), inject('dbPrefix')));
-  const url = databaseUrl(adminUrl, name);
+  const url = (options.mapDatabaseUrl ?? ((plain: string) => plain))(databaseUrl(adminUrl, name));
   const dataDir = mkdtempSync(join(tmpdir(), 'vertex-ar-test-'));
   const config = loadConfig({ ...baseTestEnv(dataDir), ...options.env, DATABASE_URL: url }, dataDir);
   const logs = new LogCapture();
