@@ -1,10 +1,12 @@
 import { InitialSchema1796342400000 } from './1796342400000-InitialSchema';
 import { StorageConnections1796399129361 } from './1796399129361-StorageConnections';
 import { CompaniesAndClients1796400000000 } from './1796400000000-CompaniesAndClients';
+import { MailOutbox1796401000000 } from './1796401000000-MailOutbox';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
   InitialSchema1796342400000,
   StorageConnections1796399129361,
   CompaniesAndClients1796400000000,
+  MailOutbox1796401000000,
 ];

@@ -7,8 +7,30 @@ import { MetricsService } from './health/metrics.service';
 import { setupSwagger } from './openapi';
 import { configureHttpPipeline } from './security/http-pipeline';
 
+/** Replaces a provider anywhere in the module tree (tests: fakes for sources, clocks, clients). */
+export interface ProviderOverride {
+  provide: string | symbol | (abstract new (...args: never[]) => unknown);
+  useValue: unknown;
+}
+
 export interface CreateAppOptions extends AppModuleOptions {
   config: AppConfig;
+  /** Tests only. When set, the app is built through @nestjs/testing (a dev dependency, loaded only then). */
+  overrides?: ProviderOverride[];
+}
+
+const APP_OPTIONS = { bodyParser: false, bufferLogs: true, abortOnError: false } as const;
+
+async function buildNestApp(options: CreateAppOptions): Promise<NestExpressApplication> {
+  const root = AppModule.forRoot(options.config, options);
+  if (options.overrides === undefined || options.overrides.length === 0) {
+    return NestFactory.create<NestExpressApplication>(root, APP_OPTIONS);
+  }
+  const { Test } = await import('@nestjs/testing');
+  let builder = Test.createTestingModule({ imports: [root] });
+  for (const override of options.overrides) builder = builder.overrideProvider(override.provide).useValue(override.useValue);
+  const moduleRef = await builder.compile();
+  return moduleRef.createNestApplication<NestExpressApplication>(APP_OPTIONS);
 }
 
 /**
@@ -17,11 +39,7 @@ export interface CreateAppOptions extends AppModuleOptions {
  */
 export async function createApp(options: CreateAppOptions): Promise<NestExpressApplication> {
   const { config } = options;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
-    bodyParser: false,
-    bufferLogs: true,
-    abortOnError: false,
-  });
+  const app = await buildNestApp(options);
   app.useLogger(app.get(Logger));
   app.flushLogs();
   // First, so that requests the pipeline itself refuses (405, 415, 400) are timed too.

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
+import { ArCoreModule } from './ar/ar-core.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { RolesGuard } from './auth/roles.guard';
@@ -10,6 +11,8 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { MailModule } from './mail/mail.module';
 import { Clock } from './security/clock';
 import { GlobalExceptionFilter } from './security/exception.filter';
 import { ReadinessModule } from './security/readiness/readiness.module';
@@ -39,6 +42,9 @@ export class AppModule {
         AuthModule,
         StorageModule,
         CompaniesModule,
+        JobsModule,
+        MailModule,
+        ArCoreModule,
         HealthModule,
         ReadinessModule,
       ],

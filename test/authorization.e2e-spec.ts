@@ -28,7 +28,15 @@ function listRoutes(t: TestApp): RouteInfo[] {
   return routes;
 }
 
-const PUBLIC_ROUTES = new Set(['/health/live', '/health/ready', '/api/v1/auth/login', '/api/v1/auth/refresh']);
+const PUBLIC_ROUTES = new Set([
+  '/health/live',
+  '/health/ready',
+  '/api/v1/auth/login',
+  '/api/v1/auth/refresh',
+  // The public AR viewer (HTML page and its allowlisted static files): test/ar-viewer.e2e-spec.ts.
+  '/ar/:slug',
+  '/ar/static/:file',
+]);
 
 /** `/metrics` has its own bearer token (METRICS_TOKEN) and answers 404 while it is unset: test/metrics.e2e-spec.ts. */
 const OWN_TOKEN_ROUTES = new Set(['/metrics']);
@@ -99,6 +107,9 @@ describe('authorization', () => {
     expect(live.status).toBe(200);
     const login = await t.http.post('/api/v1/auth/login').send({});
     expect(login.status).toBe(400);
+    const viewer = await t.http.get('/ar/unknown-slug');
+    expect(viewer.status).toBe(404);
+    expect(viewer.headers['content-type']).toMatch(/^text\/html/);
   });
 
   describe('admin-only routes', () => {

@@ -95,6 +95,7 @@ function semanticCases(base: Record<string, unknown>, properties: NonNullable<Bo
       ['nested object', { value: 'a' }],
     ];
     if (schema.type === 'boolean') confusions.push(['string', 'true'], ['number', 1]);
+    else if (schema.type === 'number' || schema.type === 'integer') confusions.push(['boolean', true], ['numeric string', '12345']);
     else confusions.push(['boolean', true], ['number', 12345]);
     for (const [kind, value] of confusions) {
       cases.push({ label: `${name} as ${kind}`, raw: JSON.stringify({ ...base, [name]: value }), field: name });
@@ -190,6 +191,24 @@ describe('bad input corpus', () => {
         return { name: 'Corpus Client', phone: '+79990000000', email: 'client@example.com' };
       case 'PATCH /api/v1/companies/:companyId/clients/:clientId':
         return { name: 'Renamed Client' };
+      case 'PUT /api/v1/mail/settings':
+        return {
+          host: 'smtp.example.com',
+          port: 587,
+          security: 'starttls',
+          username: 'mailer@example.com',
+          password: strongPassword(),
+          fromAddress: 'no-reply@example.com',
+          fromName: 'Vertex AR',
+          defaultLocale: 'en',
+          enabled: true,
+        };
+      case 'POST /api/v1/mail/test':
+        return { to: 'someone@example.com' };
+      case 'PUT /api/v1/mail/templates/:key':
+        return { locale: 'en', subject: 'Hello {{clientName}}', html: '<p>Hello {{clientName}}</p>', text: 'Hello {{clientName}}' };
+      case 'POST /api/v1/mail/templates/:key/preview':
+        return { variables: { clientName: 'Anna' }, locale: 'en' };
       default:
         return {};
     }
@@ -204,7 +223,10 @@ describe('bad input corpus', () => {
              (SELECT count(*) FROM auth_refresh_tokens)::int AS refresh_tokens,
              (SELECT count(*) FROM storage_connections)::int AS storage_connections,
              (SELECT count(*) FROM companies)::int AS companies,
-             (SELECT count(*) FROM clients)::int AS clients
+             (SELECT count(*) FROM clients)::int AS clients,
+             (SELECT count(*) FROM mail_settings)::int AS mail_settings,
+             (SELECT count(*) FROM mail_templates)::int AS mail_templates,
+             (SELECT count(*) FROM mail_outbox)::int AS mail_outbox
     `)) as unknown[];
     return row;
   }

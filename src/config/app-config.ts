@@ -77,6 +77,28 @@ export interface MailSection {
   outboxDir: string;
 }
 
+export interface BackupSection {
+  /** BACKUP_DIR: where archives and manifests are written (default `<DATA_DIR>/backups`). */
+  dir: string;
+  /** BACKUP_KEEP: complete backups kept by rotation (the last good one is never deleted). */
+  keep: number;
+  /** BACKUP_CRON: schedule of the automatic full backup (UTC, once per cluster). */
+  cron: string;
+  /** BACKUP_REMOTE_CONNECTION_ID: a storage connection that receives a copy under `backups/`; null: local only. */
+  remoteConnectionId: string | null;
+}
+
+export interface ArSection {
+  /** MAX_IMAGE_MB in bytes: an uploaded portrait photo larger than this is refused with 413 while streaming. */
+  maxImageBytes: number;
+  /** MAX_VIDEO_MB in bytes. */
+  maxVideoBytes: number;
+  /** MAX_VIDEO_SECONDS: longest accepted video. */
+  maxVideoSeconds: number;
+  /** Upload temp files (`<DATA_DIR>/tmp`; not /tmp, which is a small tmpfs in the container). */
+  tmpDir: string;
+}
+
 /** The typed, validated configuration. Built once from the environment by `loadConfig`. */
 export interface AppConfig {
   app: AppSection;
@@ -84,6 +106,8 @@ export interface AppConfig {
   security: SecuritySection;
   storage: StorageSection;
   mail: MailSection;
+  backup: BackupSection;
+  ar: ArSection;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { RATE_LIMIT_PATTERN } from './rate-limit';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
@@ -99,10 +99,24 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean() MAIL_ALLOW_PRIVATE_HOSTS?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(10_000) MAIL_SMTP_TIMEOUT_MS?: number;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) MAX_IMAGE_MB?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(2048) MAX_VIDEO_MB?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) MAX_VIDEO_SECONDS?: number;
+
   @IsOptional() @IsString() @MaxLength(4096) STORAGE_ROOT?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(60_000) STORAGE_TIMEOUT_MS?: number;
   @IsOptional()
   @IsString()
   @Matches(/^https?:\/\/[^\s/?#]+(:\d+)?\/?$/, { message: 'YANDEX_DISK_API_URL must be an http(s) origin without a path' })
   YANDEX_DISK_API_URL?: string;
+
+  @IsOptional() @IsString() @MaxLength(4096) BACKUP_DIR?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(365) BACKUP_KEEP?: number;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9*,/-]+( [0-9*,/-]+){4}$/, {
+    message: 'BACKUP_CRON must be a five-field cron expression (minute hour day month weekday, UTC)',
+  })
+  BACKUP_CRON?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsUUID() BACKUP_REMOTE_CONNECTION_ID?: string;
 }

@@ -199,6 +199,18 @@ export function loadConfig(raw: RawEnvironment = readEnvironment(), cwd = proces
       smtpTimeoutMs: env.MAIL_SMTP_TIMEOUT_MS ?? 10_000,
       outboxDir: join(dataDir, 'mail'),
     },
+    ar: {
+      maxImageBytes: (env.MAX_IMAGE_MB ?? 10) * 1024 * 1024,
+      maxVideoBytes: (env.MAX_VIDEO_MB ?? 200) * 1024 * 1024,
+      maxVideoSeconds: env.MAX_VIDEO_SECONDS ?? 600,
+      tmpDir: join(dataDir, 'tmp'),
+    },
+    backup: {
+      dir: absolute(env.BACKUP_DIR ?? join(dataDir, 'backups'), cwd),
+      keep: env.BACKUP_KEEP ?? 7,
+      cron: env.BACKUP_CRON ?? '0 3 * * *',
+      remoteConnectionId: env.BACKUP_REMOTE_CONNECTION_ID?.toLowerCase() ?? null,
+    },
   };
 
   const unsafe = findProductionProblems(config, {

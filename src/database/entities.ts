@@ -3,6 +3,9 @@ import { SessionEntity } from '@app/auth/entities/session.entity';
 import { UserEntity } from '@app/auth/entities/user.entity';
 import { ClientEntity } from '@app/companies/entities/client.entity';
 import { CompanyEntity } from '@app/companies/entities/company.entity';
+import { MailOutboxEntity } from '@app/mail/entities/mail-outbox.entity';
+import { MailSettingsEntity } from '@app/mail/entities/mail-settings.entity';
+import { MailTemplateEntity } from '@app/mail/entities/mail-template.entity';
 import { AuditEventEntity } from '@app/security/audit/audit-event.entity';
 import { StorageConnectionEntity } from '@app/storage/entities/storage-connection.entity';
 
@@ -15,4 +18,7 @@ export const ENTITIES = [
   AuditEventEntity,
   StorageConnectionEntity,
   ClientEntity,
+  MailSettingsEntity,
+  MailTemplateEntity,
+  MailOutboxEntity,
 ];

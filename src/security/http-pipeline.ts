@@ -66,6 +66,60 @@ function isDocsPath(path: string): boolean {
 }
 
 /**
+ * The public AR viewer (`/ar/...`, src/ar/viewer): its own origin only, plus exactly what A-Frame 1.6 and
+ * MindAR 1.2.5 need at run time (checked in headless Chromium by test/ar-viewer.e2e-spec.ts, which fails
+ * on any CSP violation):
+ * - script-src 'self': aframe, mindar and viewer.js are files from /ar/static; no inline script, no eval
+ *   (tfjs runs on its WebGL backend, which compiles GLSL, not JS/WASM).
+ * - worker-src blob: MindAR starts its matching/estimation worker from a Blob URL of its bundled worker code.
+ * - connect-src 'self': MindAR fetches the `.mind` target with fetch().
+ * - media-src 'self': the portrait video (the camera is a MediaStream in srcObject, not a URL).
+ * - img-src 'self' data: blob: the poster, and the data:/blob: images A-Frame and three.js create for textures.
+ * - style-src 'self' + VIEWER_STYLE_HASHES: viewer.css, and the <style> elements A-Frame and MindAR inject
+ *   (fixed strings, allowed by hash instead of 'unsafe-inline').
+ * If videos or posters are later served from another origin (S3 presigned redirect), add that origin to
+ * media-src/img-src here.
+ */
+export const VIEWER_STYLE_HASHES: string[] = [
+  // A-Frame 1.6.0 (style-loader): it first inserts empty <style> elements (the hash of ''), then its two sheets.
+  "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+  "'sha256-bpQUtIaiaK94Sx+1l4cRcrSwbwaN6ZuSJ6i6L54yaTg='",
+  "'sha256-0OXF52ZShVnPWY52BUP1RouTqge3XlWWUXHhUh+kXg0='",
+  // MindAR 1.2.5 ui.js: its overlay stylesheet, injected even with its UI turned off.
+  "'sha256-h4EYiXepVsBYC61eGB76YyueNhn/mDXX8h8BgYtjIio='",
+];
+
+const viewerHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      'default-src': ["'none'"],
+      'script-src': ["'self'"],
+      'worker-src': ['blob:'],
+      'connect-src': ["'self'"],
+      'media-src': ["'self'"],
+      'img-src': ["'self'", 'data:', 'blob:'],
+      'style-src': ["'self'", ...VIEWER_STYLE_HASHES],
+      'object-src': ["'none'"],
+      'base-uri': ["'none'"],
+      'form-action': ["'none'"],
+      'frame-ancestors': ["'none'"],
+    },
+  },
+  strictTransportSecurity: HSTS,
+  xFrameOptions: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+  crossOriginOpenerPolicy: { policy: 'same-origin' },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+});
+
+export const VIEWER_PATH = 'ar';
+
+function isViewerPath(path: string): boolean {
+  return path === `/${VIEWER_PATH}` || path.startsWith(`/${VIEWER_PATH}/`);
+}
+
+/**
  * Express-level hardening shared by `main.ts` and the tests (through `createApp`). Order matters: the request
  * id first (so every later error carries it), then headers, CORS, method and query checks, then the JSON
  * parser and its depth/prototype check.
@@ -84,10 +138,16 @@ export function configureHttpPipeline(app: NestExpressApplication, config: AppCo
   });
 
   app.use((req: Request, res: Response, next: NextFunction) =>
-    isDocsPath(req.path) ? docsHeaders(req, res, next) : apiHeaders(req, res, next),
+    isDocsPath(req.path)
+      ? docsHeaders(req, res, next)
+      : isViewerPath(req.path)
+        ? viewerHeaders(req, res, next)
+        : apiHeaders(req, res, next),
   );
   app.use((req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=()');
+    // The AR viewer is the one page that uses the camera (own origin only).
+    const camera = isViewerPath(req.path) ? 'camera=(self)' : 'camera=()';
+    res.setHeader('Permissions-Policy', `${camera}, microphone=(), geolocation=(), payment=(), usb=()`);
     res.setHeader('Cache-Control', 'no-store');
     next();
   });

@@ -23,6 +23,6 @@ import { StorageService } from './storage.service';
     StorageConnectionUsageRegistry,
     { provide: STORAGE_CONNECTION_USAGE, useExisting: StorageConnectionUsageRegistry },
   ],
-  exports: [StorageService, StorageConnectionsService, StorageConnectionUsageRegistry, STORAGE_CONNECTION_USAGE],
+  exports: [StorageService, StorageAdapterFactory, StorageConnectionsService, StorageConnectionUsageRegistry, STORAGE_CONNECTION_USAGE],
 })
 export class StorageModule {}

@@ -7,7 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
-import { createApp } from '../../src/app.factory';
+import { createApp, type ProviderOverride } from '../../src/app.factory';
 import type { AppConfig } from '../../src/config/app-config';
 import { loadConfig, type RawEnvironment } from '../../src/config/load-config';
 import { ManualClock } from '../../src/security/clock';
@@ -60,6 +60,8 @@ export interface TestAppOptions {
   clock?: ManualClock;
   /** Rewrites the database URL, e.g. to add a password (ignored by a trust-auth server) so NODE_ENV=production starts. */
   mapDatabaseUrl?: (url: string) => string;
+  /** Providers replaced in the app (e.g. a ViewerContentSource fake). */
+  overrides?: ProviderOverride[];
 }
 
 export const TEST_JWT_SECRET = randomBytes(32).toString('base64url');
@@ -94,7 +96,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const config = loadConfig({ ...baseTestEnv(dataDir), ...options.env, DATABASE_URL: url }, dataDir);
   const logs = new LogCapture();
   const clock = options.clock ?? new ManualClock();
-  const app = await createApp({ config, logStream: logs, clock });
+  const app = await createApp({ config, logStream: logs, clock, overrides: options.overrides });
   const db = app.get(DataSource);
 
   return {

@@ -1,7 +1,7 @@
 import type { AppConfig } from '@app/config/app-config';
 import { hasDefaultDatabaseCredentials, isWeak, MIN_SECRET_LENGTH } from '@app/config/production-safeguards';
 import type { RateLimit } from '@app/config/rate-limit';
-import { item, type ReadinessItem } from './readiness.types';
+import { item, type MailFact, type ReadinessItem } from './readiness.types';
 
 const perMinute = (limit: RateLimit): number => (limit.limit * 60_000) / limit.ttlMs;
 
@@ -265,23 +265,50 @@ export function backupsCheck(): ReadinessItem {
   );
 }
 
-export function smtpCheck(config: AppConfig): ReadinessItem {
+export function smtpCheck(config: AppConfig, mail: MailFact | null | undefined): ReadinessItem {
+  const id = 'smtp-encrypted';
+  const title = 'SMTP is configured and its credentials are stored encrypted';
   if (config.mail.envCredentialsPresent) {
     return item(
-      'smtp-encrypted',
-      'SMTP credentials are stored encrypted',
+      id,
+      title,
       1,
       'fail',
       'SMTP_USERNAME/SMTP_PASSWORD are set in the environment',
       'Remove SMTP_USERNAME and SMTP_PASSWORD from the environment; SMTP is configured through the admin API, stored encrypted.',
     );
   }
-  return item(
-    'smtp-encrypted',
-    'SMTP credentials are stored encrypted',
-    1,
-    'warn',
-    'mail module not installed in this version (no SMTP credentials in the environment)',
-    'Nothing to do yet; keep SMTP credentials out of the environment.',
-  );
+  if (mail === undefined) return item(id, title, 1, 'warn', 'the SMTP settings could not be read', 'Check the database connection.');
+  if (mail === null) {
+    return item(
+      id,
+      title,
+      1,
+      'warn',
+      'SMTP is not configured: notifications (lockouts, order ready, backup failures) are not delivered',
+      'Configure SMTP with PUT /api/v1/mail/settings and send a test with POST /api/v1/mail/test.',
+    );
+  }
+  if (mail.hasPassword && !mail.passwordEncrypted) {
+    return item(
+      id,
+      title,
+      1,
+      'fail',
+      'the stored SMTP password is not in the encrypted format',
+      'Save the SMTP password again through the admin API.',
+    );
+  }
+  if (!mail.enabled) return item(id, title, 1, 'warn', 'SMTP settings are saved but disabled', 'Enable SMTP in the mail settings.');
+  if (config.mail.allowPrivateHosts && config.app.env === 'production') {
+    return item(
+      id,
+      title,
+      1,
+      'warn',
+      'MAIL_ALLOW_PRIVATE_HOSTS=true: the SSRF guard for the SMTP host is off',
+      'Set MAIL_ALLOW_PRIVATE_HOSTS=false unless the relay really is on a private network.',
+    );
+  }
+  return item(id, title, 1, 'pass', 'SMTP configured and enabled; password stored as AES-256-GCM ciphertext', null);
 }

@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../clock';
 import * as checks from './config-checks';
 import { adminAccountsCheck, dataDirCheck, envFileCheck } from './host-checks';
-import type { AdminFact, ReadinessFacts, ReadinessItem, ReadinessReport } from './readiness.types';
+import type { AdminFact, MailFact, ReadinessFacts, ReadinessItem, ReadinessReport } from './readiness.types';
 
 const CREDIT = { pass: 1, warn: 0.5, fail: 0 } as const;
 
@@ -88,14 +88,14 @@ export class ReadinessService {
       checks.embeddedDatabaseCheck(config),
       checks.loggingCheck(config),
       checks.backupsCheck(),
-      checks.smtpCheck(config),
+      checks.smtpCheck(config, facts.mail),
     ];
     return { ...scoreItems(items), items, generatedAt: facts.now.toISOString() };
   }
 
   private async gatherFacts(countSelf: boolean): Promise<ReadinessFacts> {
-    const [instances, admins] = await Promise.all([this.countInstances(countSelf), this.readAdmins()]);
-    return { instances, admins, now: this.clock.now() };
+    const [instances, admins, mail] = await Promise.all([this.countInstances(countSelf), this.readAdmins(), this.readMail()]);
+    return { instances, admins, mail, now: this.clock.now() };
   }
 
   /**
@@ -114,6 +114,20 @@ export class ReadinessService {
     } catch (error) {
       this.logger.warn(`could not count instances: ${error instanceof Error ? error.message : String(error)}`);
       return null;
+    }
+  }
+
+  private async readMail(): Promise<MailFact | null | undefined> {
+    try {
+      const rows = (await this.dataSource.query(
+        `SELECT enabled, password_encrypted IS NOT NULL AS has_password, coalesce(password_encrypted LIKE 'v1.%', false) AS encrypted
+           FROM mail_settings LIMIT 1`,
+      )) as Array<{ enabled: boolean; has_password: boolean; encrypted: boolean }>;
+      const row = rows[0];
+      return row ? { enabled: row.enabled, hasPassword: row.has_password, passwordEncrypted: row.encrypted } : null;
+    } catch (error) {
+      this.logger.warn(`could not read the SMTP settings: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }
   }
 

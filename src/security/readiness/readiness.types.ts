@@ -29,7 +29,15 @@ export interface ReadinessFacts {
   /** Application instances connected to this database, this one included; null when it could not be read. */
   instances: number | null;
   admins: AdminFact[] | null;
+  /** The stored SMTP settings row (null: none saved; undefined: could not be read). */
+  mail?: MailFact | null;
   now: Date;
+}
+
+export interface MailFact {
+  enabled: boolean;
+  hasPassword: boolean;
+  passwordEncrypted: boolean;
 }
 
 export interface AdminFact {
