@@ -60,6 +60,16 @@ describe('GET /metrics', () => {
     expect(sampleValue(samples, 'rate_limited_requests_total', { throttler: 'global' })).toBe(0);
   });
 
+  it('reads the outbox, job and backup gauges from the database at scrape time', async () => {
+    const before = (await scrape()).samples;
+    await t.db.query(
+      `INSERT INTO mail_outbox ("to", subject, html, text, status, attempts) VALUES ('a@example.com', 's', '<p>h</p>', 'h', 'failed', 5)`,
+    );
+    const { text, samples: after } = await scrape();
+    expect(sampleValue(after, 'mail_outbox_depth', { status: 'failed' })).toBe(sampleValue(before, 'mail_outbox_depth', { status: 'failed' }) + 1);
+    for (const family of ['jobs', 'jobs_oldest_waiting_seconds', 'backup_newest_age_seconds']) expect(text).toContain(`# HELP ${family} `);
+  });
+
   it('counts requests by route template, login failures and lockouts', async () => {
     const before = (await scrape()).samples;
     const missingId = randomUUID();

@@ -11,6 +11,7 @@ import { SecurityModule } from '@app/security/security.module';
 import { CliAdminService } from './cli-admin.service';
 import { CreateAdminCommand } from './create-admin.command';
 import { MigrateCommand } from './migrate.command';
+import { SecretsRotateCommand } from './secrets-rotate.command';
 import { SecurityCheckCommand } from './security-check.command';
 import { CLI_SETTINGS, SchemaService, type CliSettings } from './schema.service';
 
@@ -41,6 +42,7 @@ export class CliModule {
         MigrateCommand,
         CreateAdminCommand,
         SecurityCheckCommand,
+        SecretsRotateCommand,
       ],
     };
   }

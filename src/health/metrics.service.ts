@@ -7,6 +7,9 @@ import { AUTH_EVENTS, type LoginFailedEvent } from '@app/auth/auth.events';
 import { APP_CONFIG, type AppConfig } from '@app/config/app-config';
 import { ApiException, DEFAULT_MESSAGE_BY_STATUS, ErrorCode } from '@app/security/errors';
 import { RateLimitEvents } from '@app/security/throttling/rate-limit.events';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { registerDatabaseGauges } from './database-gauges';
 
 /** Methods the HTTP pipeline accepts; anything else is labelled OTHER so a client cannot mint label values. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -38,7 +41,7 @@ function sha256(value: string): Buffer {
  * Extension point: a module that owns a number (job queue, mail outbox, backups) injects `MetricsService` and
  * registers a gauge whose `collect()` reads the value at scrape time, e.g.
  * `new Gauge({ name: 'mail_outbox_depth', help: '…', registers: [metrics.registry], collect() { … } })`.
- * Those modules do not exist in this version, so no such gauge is exported yet (none is faked).
+ * The outbox, job and backup gauges are read from the database at scrape time (`database-gauges.ts`).
  */
 @Injectable()
 export class MetricsService {
@@ -73,7 +76,8 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, rateLimitEvents: RateLimitEvents) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, rateLimitEvents: RateLimitEvents, @InjectDataSource() dataSource: DataSource) {
+    registerDatabaseGauges(this.registry, dataSource);
     this.tokenDigest = config.app.metricsToken ? sha256(config.app.metricsToken) : null;
     new Gauge({
       name: 'app_info',

@@ -4,6 +4,7 @@ import { AuditController } from './audit/audit.controller';
 import { AuditEventEntity } from './audit/audit-event.entity';
 import { AuditService } from './audit/audit.service';
 import { Clock } from './clock';
+import { SecretsRotationService } from './secrets-rotation.service';
 import { SecretsService } from './secrets.service';
 import { ThrottlingModule } from './throttling/throttling.module';
 
@@ -16,8 +17,8 @@ export class SecurityModule {
       module: SecurityModule,
       imports: [TypeOrmModule.forFeature([AuditEventEntity]), ThrottlingModule],
       controllers: [AuditController],
-      providers: [{ provide: Clock, useValue: clock }, SecretsService, AuditService],
-      exports: [Clock, SecretsService, AuditService, ThrottlingModule],
+      providers: [{ provide: Clock, useValue: clock }, SecretsService, SecretsRotationService, AuditService],
+      exports: [Clock, SecretsService, SecretsRotationService, AuditService, ThrottlingModule],
     };
   }
 }
