@@ -2,8 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
+import { ArContentModule } from './ar/ar-content.module';
 import { ArCoreModule } from './ar/ar-core.module';
 import { AuthModule } from './auth/auth.module';
+import { BackupModule } from './backup/backup.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { RolesGuard } from './auth/roles.guard';
 import { createValidationPipe } from './common/validation';
@@ -45,6 +47,8 @@ export class AppModule {
         JobsModule,
         MailModule,
         ArCoreModule,
+        ArContentModule,
+        BackupModule,
         HealthModule,
         ReadinessModule,
       ],

@@ -36,6 +36,13 @@ const PUBLIC_ROUTES = new Set([
   // The public AR viewer (HTML page and its allowlisted static files): test/ar-viewer.e2e-spec.ts.
   '/ar/:slug',
   '/ar/static/:file',
+  // Public AR assets and the mobile API (published portraits only, no personal data): test/ar-orders.e2e-spec.ts.
+  '/ar/:slug/target.mind',
+  '/ar/:slug/preview.webp',
+  '/ar/:slug/poster.webp',
+  '/ar/:slug/video',
+  '/api/v1/mobile/ar/:slug',
+  '/api/v1/mobile/ar/:slug/events',
 ]);
 
 /** `/metrics` has its own bearer token (METRICS_TOKEN) and answers 404 while it is unset: test/metrics.e2e-spec.ts. */

@@ -30,7 +30,7 @@ type OpenApi = {
   components: { schemas: Record<string, { properties?: BodyRoute['properties'] }> };
 };
 
-const PUBLIC_ROUTES = new Set(['/api/v1/auth/login', '/api/v1/auth/refresh']);
+const PUBLIC_ROUTES = new Set(['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/mobile/ar/:slug/events']);
 
 /** POST/PUT/PATCH routes from the Express 5 router, with their body schema from the OpenAPI document. */
 function listBodyRoutes(t: TestApp, openApi: OpenApi): BodyRoute[] {
@@ -203,12 +203,20 @@ describe('bad input corpus', () => {
           defaultLocale: 'en',
           enabled: true,
         };
+      case 'POST /api/v1/backups':
+        return { kind: 'database' };
       case 'POST /api/v1/mail/test':
         return { to: 'someone@example.com' };
       case 'PUT /api/v1/mail/templates/:key':
         return { locale: 'en', subject: 'Hello {{clientName}}', html: '<p>Hello {{clientName}}</p>', text: 'Hello {{clientName}}' };
       case 'POST /api/v1/mail/templates/:key/preview':
         return { variables: { clientName: 'Anna' }, locale: 'en' };
+      case 'PATCH /api/v1/companies/:companyId/portraits/:portraitId':
+        return { title: 'Renamed portrait', subscriptionEndsAt: '2030-01-01T00:00:00Z' };
+      case 'PATCH /api/v1/companies/:companyId/portraits/:portraitId/videos/:videoId/schedule':
+        return { startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-02-01T00:00:00Z', rotation: 'none' };
+      case 'POST /api/v1/mobile/ar/:slug/events':
+        return { type: 'view', sessionId: 'corpus-session-1', platform: 'web', appVersion: '1.0.0', scanTimeMs: 500 };
       default:
         return {};
     }

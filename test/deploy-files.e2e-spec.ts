@@ -261,6 +261,66 @@ describe('deploy/systemd/vertex-ar.service', () => {
   });
 });
 
+function unitDirectives(text: string): Map<string, string[]> {
+  const directives = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const match = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
+    if (match) directives.set(match[1], [...(directives.get(match[1]) ?? []), match[2]]);
+  }
+  return directives;
+}
+
+describe('deploy/systemd/vertex-ar-backup.service and .timer', () => {
+  const service = unitDirectives(read('deploy/systemd/vertex-ar-backup.service'));
+  const timer = unitDirectives(read('deploy/systemd/vertex-ar-backup.timer'));
+  const value = (units: Map<string, string[]>, key: string): string | undefined => units.get(key)?.at(-1);
+
+  it('is a sandboxed oneshot running `backup create full` as the service user', () => {
+    const required: Record<string, string> = {
+      Type: 'oneshot',
+      User: 'vertex-ar',
+      Group: 'vertex-ar',
+      WorkingDirectory: '/opt/vertex-ar',
+      EnvironmentFile: '/etc/vertex-ar/vertex-ar.env',
+      ExecStart: '/usr/bin/node /opt/vertex-ar/dist/src/cli.js backup create full',
+      NoNewPrivileges: 'yes',
+      ProtectSystem: 'strict',
+      ProtectHome: 'yes',
+      PrivateTmp: 'yes',
+      ReadWritePaths: '/var/lib/vertex-ar /var/lib/vertex-ar-backups',
+      CapabilityBoundingSet: '',
+      UMask: '0077',
+      StandardOutput: 'journal',
+      StandardError: 'journal',
+      SyslogIdentifier: 'vertex-ar-backup',
+    };
+    for (const [key, expected] of Object.entries(required)) expect(value(service, key), key).toBe(expected);
+    expect(service.get('Environment')).toEqual(expect.arrayContaining(['NODE_ENV=production', 'BACKUP_DIR=/var/lib/vertex-ar-backups']));
+    expect(service.has('MemoryDenyWriteExecute')).toBe(false);
+    expect(service.has('Restart')).toBe(false);
+  });
+
+  it('the timer runs it daily and catches up after downtime', () => {
+    expect(value(timer, 'OnCalendar')).toMatch(/^(daily|\*-\*-\* \d\d:\d\d:\d\d( UTC)?)$/);
+    expect(value(timer, 'Persistent')).toBe('true');
+    expect(value(timer, 'Unit')).toBe('vertex-ar-backup.service');
+    expect(value(timer, 'WantedBy')).toBe('timers.target');
+  });
+
+  const hasSystemdAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!hasSystemdAnalyze)('both pass `systemd-analyze verify` without any output (skipped: systemd-analyze not installed)', () => {
+    const files = ['deploy/systemd/vertex-ar-backup.service', 'deploy/systemd/vertex-ar-backup.timer'].map((file) => join(ROOT, file));
+    const result = spawnSync('systemd-analyze', ['verify', ...files], { encoding: 'utf8' });
+    const tolerated = existsSync('/usr/bin/node') ? [] : [/Command \/usr\/bin\/node is not executable/];
+    const problems = `${result.stdout}\n${result.stderr}`
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !tolerated.some((pattern) => pattern.test(line)));
+    expect(problems).toEqual([]);
+    if (tolerated.length === 0) expect(result.status).toBe(0);
+  });
+});
+
 describe('.env.production.example', () => {
   const text = read('.env.production.example');
   const values = parseDotenv(text);

@@ -66,7 +66,9 @@ describe('GET /metrics', () => {
       `INSERT INTO mail_outbox ("to", subject, html, text, status, attempts) VALUES ('a@example.com', 's', '<p>h</p>', 'h', 'failed', 5)`,
     );
     const { text, samples: after } = await scrape();
-    expect(sampleValue(after, 'mail_outbox_depth', { status: 'failed' })).toBe(sampleValue(before, 'mail_outbox_depth', { status: 'failed' }) + 1);
+    expect(sampleValue(after, 'mail_outbox_depth', { status: 'failed' })).toBe(
+      sampleValue(before, 'mail_outbox_depth', { status: 'failed' }) + 1,
+    );
     for (const family of ['jobs', 'jobs_oldest_waiting_seconds', 'backup_newest_age_seconds']) expect(text).toContain(`# HELP ${family} `);
   });
 

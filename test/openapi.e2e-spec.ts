@@ -20,7 +20,14 @@ describe('OpenAPI document', () => {
       Object.entries(methods).map(([method, op]) => ({ path, method, op })),
     );
     expect(operations.length).toBeGreaterThanOrEqual(12);
-    const publicPaths = new Set(['/api/v1/auth/login', '/api/v1/auth/refresh', '/health/live', '/health/ready']);
+    const publicPaths = new Set([
+      '/api/v1/auth/login',
+      '/api/v1/auth/refresh',
+      '/health/live',
+      '/health/ready',
+      '/api/v1/mobile/ar/{slug}',
+      '/api/v1/mobile/ar/{slug}/events',
+    ]);
     for (const { path, method, op } of operations) {
       expect(op.summary, `${method} ${path}`).toBeTruthy();
       expect(op.operationId, `${method} ${path}`).toMatch(/^[A-Za-z]+_[A-Za-z]+$/);

@@ -36,8 +36,11 @@ describe('secrets:rotate', () => {
   });
 
   const storedSecrets = async (t: TestApp): Promise<Record<string, string>> =>
-    ((await t.db.query(`SELECT secrets FROM storage_connections WHERE id = $1`, [connectionId])) as Array<{ secrets: Record<string, string> }>)[0]
-      .secrets;
+    (
+      (await t.db.query(`SELECT secrets FROM storage_connections WHERE id = $1`, [connectionId])) as Array<{
+        secrets: Record<string, string>;
+      }>
+    )[0].secrets;
 
   it('re-encrypts every stored secret under the new key, after a dry run that writes nothing', async () => {
     const dbName = new URL(before.databaseUrl).pathname.slice(1);
@@ -64,7 +67,9 @@ describe('secrets:rotate', () => {
     );
     // The old-key-only service can no longer read the values; a second run has nothing to do.
     const oldOnly = before.app.get(SecretsService);
-    expect(() => oldOnly.decrypt(rotated.secretAccessKey, { table: 'storage_connections', id: connectionId, field: 'secretAccessKey' })).toThrow();
+    expect(() =>
+      oldOnly.decrypt(rotated.secretAccessKey, { table: 'storage_connections', id: connectionId, field: 'secretAccessKey' }),
+    ).toThrow();
     expect(await rotation.rotateAll()).toMatchObject({ rotated: 0, current: 2 });
   });
 

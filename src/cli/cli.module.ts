@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AdminBootstrapService } from '@app/auth/admin-bootstrap.service';
+import { BackupCoreModule } from '@app/backup/backup.module';
 import { PasswordService } from '@app/auth/password.service';
 import type { AppConfig } from '@app/config/app-config';
 import { ConfigModule } from '@app/config/config.module';
@@ -8,6 +9,7 @@ import { DatabaseModule } from '@app/database/database.module';
 import { Clock } from '@app/security/clock';
 import { ReadinessModule } from '@app/security/readiness/readiness.module';
 import { SecurityModule } from '@app/security/security.module';
+import { BACKUP_COMMANDS } from './backup.command';
 import { CliAdminService } from './cli-admin.service';
 import { CreateAdminCommand } from './create-admin.command';
 import { MigrateCommand } from './migrate.command';
@@ -33,6 +35,7 @@ export class CliModule {
         DatabaseModule.forRoot(),
         SecurityModule.forRoot(new Clock()),
         ReadinessModule,
+        BackupCoreModule,
       ],
       providers: [
         { provide: CLI_SETTINGS, useValue: settings },
@@ -43,6 +46,7 @@ export class CliModule {
         CreateAdminCommand,
         SecurityCheckCommand,
         SecretsRotateCommand,
+        ...BACKUP_COMMANDS,
       ],
     };
   }

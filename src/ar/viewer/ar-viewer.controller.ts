@@ -70,6 +70,7 @@ export class ArViewerController {
       this.html(res, 410, lang, renderEndedPage(lang, t, this.urls));
       return;
     }
+    if (content.mediaOrigin) allowMediaOrigin(res, content.mediaOrigin);
     this.html(res, 200, lang, renderViewerPage(lang, t, content, this.urls));
   }
 
@@ -81,4 +82,20 @@ export class ArViewerController {
     res.setHeader('Cache-Control', 'no-store');
     res.send(body);
   }
+}
+
+/**
+ * S3-stored videos are a 302 to a presigned URL on the bucket's origin: only this page's `media-src` gains that
+ * one origin (parsed as a URL, so nothing else can reach the header).
+ */
+function allowMediaOrigin(res: Response, origin: string): void {
+  const csp = res.getHeader('Content-Security-Policy');
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return;
+  }
+  if (typeof csp !== 'string' || !['https:', 'http:'].includes(parsed.protocol)) return;
+  res.setHeader('Content-Security-Policy', csp.replace("media-src 'self'", `media-src 'self' ${parsed.origin}`));
 }

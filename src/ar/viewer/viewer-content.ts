@@ -6,6 +6,11 @@ export interface ViewerContent {
   targetUrl: string;
   videoUrl: string;
   posterUrl: string | null;
+  /**
+   * Origin the video is redirected to (presigned S3 URL), added to this page's `media-src`; null when the video
+   * is served by us.
+   */
+  mediaOrigin?: string | null;
 }
 
 /** Where the viewer gets its content; the portraits module provides the real one. */

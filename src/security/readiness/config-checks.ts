@@ -1,7 +1,7 @@
 import type { AppConfig } from '@app/config/app-config';
 import { hasDefaultDatabaseCredentials, isWeak, MIN_SECRET_LENGTH } from '@app/config/production-safeguards';
 import type { RateLimit } from '@app/config/rate-limit';
-import { item, type MailFact, type ReadinessItem } from './readiness.types';
+import { item, type BackupFact, type MailFact, type ReadinessItem } from './readiness.types';
 
 const perMinute = (limit: RateLimit): number => (limit.limit * 60_000) / limit.ttlMs;
 
@@ -254,15 +254,38 @@ export function loggingCheck(config: AppConfig): ReadinessItem {
   );
 }
 
-export function backupsCheck(): ReadinessItem {
-  return item(
-    'backups',
-    'Backups are configured, recent and verified',
-    1,
-    'warn',
-    'backup module not installed in this version',
-    'Until it lands: back up PostgreSQL (pg_dump) and the storage folder off-host on a schedule, and rehearse a restore.',
-  );
+const BACKUP_MAX_AGE_HOURS = 26;
+
+export function backupsCheck(backups: BackupFact | null | undefined, now: Date): ReadinessItem {
+  const id = 'backups';
+  const title = `Backups are configured, recent (< ${BACKUP_MAX_AGE_HOURS} h) and verified`;
+  if (backups === undefined) return item(id, title, 1, 'warn', 'the backups table could not be read', 'Check the database connection.');
+  if (backups === null) {
+    return item(
+      id,
+      title,
+      1,
+      'warn',
+      'no complete backup yet',
+      'Run `npm run cli -- backup create full` (or POST /api/v1/backups), then verify it; BACKUP_CRON schedules the next ones.',
+    );
+  }
+  const hours = (now.getTime() - backups.completedAt.getTime()) / 3_600_000;
+  const age = `newest complete backup ${hours.toFixed(1)} h old`;
+  if (hours > BACKUP_MAX_AGE_HOURS) {
+    return item(id, title, 1, 'fail', age, 'Check the backup schedule (BACKUP_CRON, the worker role, or the systemd timer) and the logs.');
+  }
+  if (backups.verified !== true) {
+    return item(
+      id,
+      title,
+      1,
+      'warn',
+      `${age}, ${backups.verified === false ? 'its verification failed' : 'not verified yet'}`,
+      'Verify it: POST /api/v1/backups/{id}/verify or `npm run cli -- backup verify <id>`.',
+    );
+  }
+  return item(id, title, 1, 'pass', `${age} and verified`, null);
 }
 
 export function smtpCheck(config: AppConfig, mail: MailFact | null | undefined): ReadinessItem {

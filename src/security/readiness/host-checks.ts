@@ -42,18 +42,20 @@ function judgeFolder(path: string, stats: Stats): { status: ReadinessStatus; tex
 
 export function dataDirCheck(config: AppConfig): ReadinessItem {
   const title = 'Data and storage folders are private';
-  const advice = `chmod 700 the data folders (owned by the service user): ${config.app.dataDir}, ${config.storage.root}.`;
+  const advice = `chmod 700 the data folders (owned by the service user): ${config.app.dataDir}, ${config.storage.root}, ${config.backup.dir}.`;
   const dataStats = stat(config.app.dataDir);
   if (!dataStats) return item('data-dir-permissions', title, 2, 'warn', `${config.app.dataDir} does not exist`, advice);
   const results = [judgeFolder(config.app.dataDir, dataStats)];
   const storageStats = stat(config.storage.root);
   if (storageStats) results.push(judgeFolder(config.storage.root, storageStats));
+  const backupStats = stat(config.backup.dir);
+  if (backupStats) results.push(judgeFolder(config.backup.dir, backupStats));
   const status: ReadinessStatus = results.some((r) => r.status === 'fail')
     ? 'fail'
     : results.some((r) => r.status === 'warn')
       ? 'warn'
       : 'pass';
-  const detail = `${results.map((r) => r.text).join('; ')}; backup folder: none (backup module not installed in this version)`;
+  const detail = results.map((r) => r.text).join('; ') + (backupStats ? '' : `; ${config.backup.dir} not created yet`);
   return item('data-dir-permissions', title, 2, status, detail, advice);
 }
 

@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../clock';
 import * as checks from './config-checks';
 import { adminAccountsCheck, dataDirCheck, envFileCheck } from './host-checks';
-import type { AdminFact, MailFact, ReadinessFacts, ReadinessItem, ReadinessReport } from './readiness.types';
+import type { AdminFact, BackupFact, MailFact, ReadinessFacts, ReadinessItem, ReadinessReport } from './readiness.types';
 
 const CREDIT = { pass: 1, warn: 0.5, fail: 0 } as const;
 
@@ -87,15 +87,20 @@ export class ReadinessService {
       adminAccountsCheck(facts.admins, facts.now),
       checks.embeddedDatabaseCheck(config),
       checks.loggingCheck(config),
-      checks.backupsCheck(),
+      checks.backupsCheck(facts.backups, facts.now),
       checks.smtpCheck(config, facts.mail),
     ];
     return { ...scoreItems(items), items, generatedAt: facts.now.toISOString() };
   }
 
   private async gatherFacts(countSelf: boolean): Promise<ReadinessFacts> {
-    const [instances, admins, mail] = await Promise.all([this.countInstances(countSelf), this.readAdmins(), this.readMail()]);
-    return { instances, admins, mail, now: this.clock.now() };
+    const [instances, admins, mail, backups] = await Promise.all([
+      this.countInstances(countSelf),
+      this.readAdmins(),
+      this.readMail(),
+      this.readBackups(),
+    ]);
+    return { instances, admins, mail, backups, now: this.clock.now() };
   }
 
   /**
@@ -114,6 +119,20 @@ export class ReadinessService {
     } catch (error) {
       this.logger.warn(`could not count instances: ${error instanceof Error ? error.message : String(error)}`);
       return null;
+    }
+  }
+
+  private async readBackups(): Promise<BackupFact | null | undefined> {
+    try {
+      const rows = (await this.dataSource.query(
+        `SELECT completed_at, verified_at, (verify_result ->> 'ok')::boolean AS ok
+           FROM backups WHERE status = 'complete' AND completed_at IS NOT NULL ORDER BY completed_at DESC LIMIT 1`,
+      )) as Array<{ completed_at: Date; verified_at: Date | null; ok: boolean | null }>;
+      const row = rows[0];
+      return row ? { completedAt: new Date(row.completed_at), verified: row.verified_at ? row.ok === true : null } : null;
+    } catch (error) {
+      this.logger.warn(`could not read the backups: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }
   }
 

@@ -31,7 +31,15 @@ export interface ReadinessFacts {
   admins: AdminFact[] | null;
   /** The stored SMTP settings row (null: none saved; undefined: could not be read). */
   mail?: MailFact | null;
+  /** Newest complete backup (null: none; undefined: could not be read). */
+  backups?: BackupFact | null;
   now: Date;
+}
+
+export interface BackupFact {
+  completedAt: Date;
+  /** Whether the newest complete backup passed its last verification (null: never verified). */
+  verified: boolean | null;
 }
 
 export interface MailFact {
