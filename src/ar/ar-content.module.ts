@@ -18,6 +18,8 @@ import { PortraitViewerContentSource } from './public/published-content';
 import { PublicEventsService } from './public/public-events.service';
 import { IdempotencyService } from './upload/idempotency.service';
 import { MediaIntakeService } from './upload/media-intake.service';
+import { StorageSweepService } from './upload/storage-sweep.service';
+import { UploadLimitsService } from './upload/upload-limits.service';
 import { VideoScheduleService } from './videos/video-schedule.service';
 import { VideosController } from './videos/videos.controller';
 import { VideosService } from './videos/videos.service';
@@ -32,6 +34,8 @@ import { VideosService } from './videos/videos.service';
   controllers: [OrdersController, PortraitsController, VideosController, ArAssetsController, MobileController],
   providers: [
     MediaIntakeService,
+    UploadLimitsService,
+    StorageSweepService,
     IdempotencyService,
     OrderIntakeService,
     OrdersService,
@@ -43,6 +47,13 @@ import { VideosService } from './videos/videos.service';
     PortraitViewerContentSource,
     PublicEventsService,
   ],
-  exports: [PortraitViewerContentSource, OrderProcessingService, VideoScheduleService, PortraitLifecycleService],
+  exports: [
+    PortraitViewerContentSource,
+    OrderProcessingService,
+    VideoScheduleService,
+    PortraitLifecycleService,
+    StorageSweepService,
+    UploadLimitsService,
+  ],
 })
 export class ArContentModule {}

@@ -95,6 +95,13 @@ export interface ArSection {
   maxVideoBytes: number;
   /** MAX_VIDEO_SECONDS: longest accepted video. */
   maxVideoSeconds: number;
+  /**
+   * COMPANY_STORAGE_QUOTA_MB in bytes: most image + video bytes one company may store (0 = unlimited). Checked
+   * at the upload edge against the declared Content-Length, with an atomic reservation.
+   */
+  companyQuotaBytes: number;
+  /** UPLOAD_MAX_CONCURRENT: uploads one process streams at a time; more are refused with 503 + Retry-After. */
+  maxConcurrentUploads: number;
   /** Upload temp files (`<DATA_DIR>/tmp`; not /tmp, which is a small tmpfs in the container). */
   tmpDir: string;
 }

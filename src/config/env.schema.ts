@@ -102,6 +102,8 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) MAX_IMAGE_MB?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(2048) MAX_VIDEO_MB?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) MAX_VIDEO_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000) COMPANY_STORAGE_QUOTA_MB?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1024) UPLOAD_MAX_CONCURRENT?: number;
 
   @IsOptional() @IsString() @MaxLength(4096) STORAGE_ROOT?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(60_000) STORAGE_TIMEOUT_MS?: number;

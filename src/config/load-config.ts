@@ -203,6 +203,8 @@ export function loadConfig(raw: RawEnvironment = readEnvironment(), cwd = proces
       maxImageBytes: (env.MAX_IMAGE_MB ?? 10) * 1024 * 1024,
       maxVideoBytes: (env.MAX_VIDEO_MB ?? 200) * 1024 * 1024,
       maxVideoSeconds: env.MAX_VIDEO_SECONDS ?? 600,
+      companyQuotaBytes: (env.COMPANY_STORAGE_QUOTA_MB ?? 0) * 1024 * 1024,
+      maxConcurrentUploads: env.UPLOAD_MAX_CONCURRENT ?? 4,
       tmpDir: join(dataDir, 'tmp'),
     },
     backup: {

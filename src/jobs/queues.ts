@@ -15,6 +15,8 @@ export const QUEUES = {
   arOrderProcess: 'ar-order-process',
   /** Cron (once per cluster): fails orders stuck in `processing` without a live job. Owned by ArContentModule. */
   arOrderSweep: 'ar-order-sweep',
+  /** Cron hourly (once per cluster): orphaned stored objects, upload temp files, expired quota reservations. Owned by ArContentModule. */
+  arStorageSweep: 'ar-storage-sweep',
   /** Cron every minute (once per cluster): video schedules and rotation. Owned by ArContentModule. */
   arVideoSchedule: 'ar-video-schedule',
   /** Cron (once per cluster): subscription reminders and expiry events. Owned by ArContentModule. */

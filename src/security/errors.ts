@@ -5,6 +5,8 @@ export const ErrorCode = {
   ValidationFailed: 'VALIDATION_FAILED',
   MalformedJson: 'MALFORMED_JSON',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** The upload would take the company over COMPANY_STORAGE_QUOTA_MB (413). */
+  QuotaExceeded: 'QUOTA_EXCEEDED',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   NotFound: 'NOT_FOUND',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
@@ -17,6 +19,8 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   RateLimitUnavailable: 'RATE_LIMIT_UNAVAILABLE',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  /** UPLOAD_MAX_CONCURRENT uploads are already streaming in this process (503 with Retry-After). */
+  UploadsBusy: 'UPLOADS_BUSY',
   StorageUnavailable: 'STORAGE_UNAVAILABLE',
   ObjectNotFound: 'OBJECT_NOT_FOUND',
   RangeNotSatisfiable: 'RANGE_NOT_SATISFIABLE',

@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '@app/common/auth.decorators';
 import { CompaniesService } from '@app/companies/companies.service';
+import type { CompanyEntity } from '@app/companies/entities/company.entity';
 import { APP_CONFIG, type AppConfig } from '@app/config/app-config';
 import { AuditService } from '@app/security/audit/audit.service';
 import { Clock } from '@app/security/clock';
@@ -16,7 +17,9 @@ import { mapPortrait } from '../content/dto/portrait.dto';
 import { mapVideo } from '../content/dto/video.dto';
 import { IdempotencyService, parseIdempotencyKey, requestHash } from '../upload/idempotency.service';
 import { MediaIntakeService, ObjectBatch, type PreparedImage, type PreparedVideo } from '../upload/media-intake.service';
+import { maxBodyBytes, type MultipartRules } from '../upload/multipart';
 import { badUpload } from '../upload/upload-errors';
+import { UploadLimitsService, type UploadAdmission } from '../upload/upload-limits.service';
 import { OrderProcessingService } from './order-processing.service';
 
 const ROUTE = 'POST /api/v1/companies/:companyId/orders';
@@ -49,12 +52,32 @@ export class OrderIntakeService {
     private readonly processing: OrderProcessingService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly limits: UploadLimitsService,
   ) {}
 
   async create(principal: Principal, companyId: string, rawKey: string | undefined, req: Request, res: Response): Promise<CreatedResponse> {
     const key = parseIdempotencyKey(rawKey);
     const company = await this.companies.get(principal, companyId, 'write');
-    const upload = await this.intake.parse(req, res, this.intake.orderRules());
+    const rules = this.intake.orderRules();
+    const admission = await this.limits.admit(companyId, req, res, maxBodyBytes(rules));
+    try {
+      return await this.receive(principal, company, key, admission, req, res, rules);
+    } finally {
+      await admission.release();
+    }
+  }
+
+  private async receive(
+    principal: Principal,
+    company: CompanyEntity,
+    key: string | null,
+    admission: UploadAdmission,
+    req: Request,
+    res: Response,
+    rules: MultipartRules,
+  ): Promise<CreatedResponse> {
+    const companyId = company.id;
+    const upload = await this.intake.parse(req, res, rules);
     let claim: string | null = null;
     try {
       const fields = await this.intake.fields(OrderFieldsDto, upload.fields);
@@ -75,9 +98,11 @@ export class OrderIntakeService {
       let created: { order: OrderEntity; portrait: PortraitEntity; video: VideoEntity };
       try {
         const keys = await this.storeFiles(batch, companyId, ids, image, video);
-        created = await this.db.transaction((manager) =>
-          this.insertRows(manager, principal, companyId, fields, endsAt, ids, keys, image, video),
-        );
+        created = await this.db.transaction(async (manager) => {
+          const rows = await this.insertRows(manager, principal, companyId, fields, endsAt, ids, keys, image, video);
+          await admission.settle(manager);
+          return rows;
+        });
       } catch (error) {
         await batch.rollback();
         throw error;

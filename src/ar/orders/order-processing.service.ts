@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -29,8 +29,6 @@ export const ORDER_MAX_ATTEMPTS = 3;
 const JOB_OPTIONS = { retryLimit: ORDER_MAX_ATTEMPTS - 1, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 900 };
 /** A `processing` order untouched this long is checked by the sweep. */
 export const STALE_ORDER_MS = 20 * 60 * 1000;
-/** Upload temp files older than this are left over from a crash. */
-const STALE_TEMP_MS = 6 * 3600 * 1000;
 
 const strongEtag = (body: Buffer | string): string => createHash('sha256').update(body).digest('base64url').slice(0, 32);
 
@@ -190,7 +188,7 @@ export class OrderProcessingService implements OnModuleInit {
   /**
    * Orders `processing` for longer than STALE_ORDER_MS whose job is gone (never queued, finished, failed or
    * lost in a crash) are failed with a reason, so none stays `processing` forever; the retry route re-queues.
-   * Also removes upload temp files left over from a crash.
+   * Upload temp files and orphaned objects are StorageSweepService's (hourly).
    */
   async sweep(): Promise<{ failed: number }> {
     const cutoff = new Date(this.clock.now().getTime() - STALE_ORDER_MS);
@@ -211,17 +209,6 @@ export class OrderProcessingService implements OnModuleInit {
       )) as [unknown[], number];
       failed += result[1];
     }
-    await this.removeStaleTemps();
     return { failed };
-  }
-
-  private async removeStaleTemps(): Promise<void> {
-    const names = await readdir(this.config.ar.tmpDir).catch(() => [] as string[]);
-    for (const name of names) {
-      if (!name.endsWith('-upload.part')) continue;
-      const path = join(this.config.ar.tmpDir, name);
-      const info = await stat(path).catch(() => null);
-      if (info && Date.now() - info.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true });
-    }
   }
 }

@@ -26,7 +26,9 @@ export class OrdersController {
     description:
       'Multipart, streamed: fields first is not required. Files are checked by magic bytes (415), size (413, while streaming), ' +
       'image header 480–8192 px and ≤ 50 MP (400) and the parsed video container (400). The client is found by phone or created. ' +
-      'Answers 202 with the order (`processing`), its portrait and video; poll `GET …/orders/{id}`.',
+      'Answers 202 with the order (`processing`), its portrait and video; poll `GET …/orders/{id}`. ' +
+      'Before the body is read: 503 `UPLOADS_BUSY` with Retry-After when UPLOAD_MAX_CONCURRENT uploads are running, ' +
+      '413 `QUOTA_EXCEEDED` when the company’s stored image and video bytes plus Content-Length exceed COMPANY_STORAGE_QUOTA_MB.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: CreateOrderFormDto })

@@ -95,6 +95,12 @@ class ImageHeaderCheck extends Transform {
   }
 }
 
+/** The largest body the rules can accept: every file at its cap, every field at 10 KB, 64 KB of multipart framing. */
+export function maxBodyBytes(rules: MultipartRules): number {
+  const files = Object.values(rules.files).reduce((sum, rule) => sum + rule.maxBytes, 0);
+  return files + rules.fields.length * FIELD_MAX_BYTES + 64 * 1024;
+}
+
 /**
  * Streams a multipart body with busboy: text fields are small strings (≤ 10 KB each), each file part goes
  * through a byte counter (per-kind cap → 413 at once), a magic-byte sniff of its first 4100 bytes (415), an
@@ -107,7 +113,7 @@ export async function parseMultipart(req: Request, res: Response, rules: Multipa
     throw badUpload('body', 'send the upload as multipart/form-data');
   }
   const fileRules = Object.values(rules.files);
-  const totalMax = fileRules.reduce((sum, rule) => sum + rule.maxBytes, 0) + rules.fields.length * FIELD_MAX_BYTES + 64 * 1024;
+  const totalMax = maxBodyBytes(rules);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > totalMax) {
     res.setHeader('Connection', 'close');

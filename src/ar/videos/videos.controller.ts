@@ -30,7 +30,8 @@ export class VideosController {
   @ApiOperation({
     summary: 'Add a video to a portrait',
     description:
-      'Multipart `video` (+ `description`), streamed and checked like order uploads. Becomes active when the portrait has no active video.',
+      'Multipart `video` (+ `description`), streamed and checked like order uploads (including `UPLOADS_BUSY` and `QUOTA_EXCEEDED`). ' +
+      'Becomes active when the portrait has no active video.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: CreateVideoFormDto })

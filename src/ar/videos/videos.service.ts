@@ -7,6 +7,7 @@ import { extractPoster } from '@app/ar/media';
 import type { Principal } from '@app/common/auth.decorators';
 import { resolvePaging, type Page, type PageQueryDto } from '@app/common/pagination';
 import { CompaniesService } from '@app/companies/companies.service';
+import type { CompanyEntity } from '@app/companies/entities/company.entity';
 import { assertCompanyAccess } from '@app/companies/tenant-access';
 import { AuditService } from '@app/security/audit/audit.service';
 import { Clock } from '@app/security/clock';
@@ -18,7 +19,9 @@ import { VideoFieldsDto } from '../content/dto/order.dto';
 import type { VideoScheduleDto } from '../content/dto/video.dto';
 import { PortraitsService } from '../portraits/portraits.service';
 import { MediaIntakeService, ObjectBatch } from '../upload/media-intake.service';
+import { maxBodyBytes, type MultipartRules } from '../upload/multipart';
 import { badUpload } from '../upload/upload-errors';
+import { UploadLimitsService, type UploadAdmission } from '../upload/upload-limits.service';
 
 const SORTABLE = { sortOrder: 'sortOrder', createdAt: 'createdAt', durationSeconds: 'durationSeconds' };
 const notFound = (): ApiException => new ApiException(404, ErrorCode.NotFound, 'Video not found');
@@ -69,12 +72,32 @@ export class VideosService {
     private readonly intake: MediaIntakeService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly limits: UploadLimitsService,
   ) {}
 
   async upload(principal: Principal, companyId: string, portraitId: string, req: Request, res: Response): Promise<VideoEntity> {
     const portrait = await this.portraits.get(principal, companyId, portraitId, 'write');
     const company = await this.companies.get(principal, companyId);
-    const upload = await this.intake.parse(req, res, this.intake.videoRules());
+    const rules = this.intake.videoRules();
+    const admission = await this.limits.admit(companyId, req, res, maxBodyBytes(rules));
+    try {
+      return await this.receive(principal, company, portrait, admission, req, res, rules);
+    } finally {
+      await admission.release();
+    }
+  }
+
+  private async receive(
+    principal: Principal,
+    company: CompanyEntity,
+    portrait: { id: string },
+    admission: UploadAdmission,
+    req: Request,
+    res: Response,
+    rules: MultipartRules,
+  ): Promise<VideoEntity> {
+    const companyId = company.id;
+    const upload = await this.intake.parse(req, res, rules);
     try {
       const fields = await this.intake.fields(VideoFieldsDto, upload.fields);
       const video = await this.intake.prepareVideo(upload.files.video);
@@ -114,13 +137,14 @@ export class VideosService {
           const at = this.clock.now();
           await writeHistory(manager, { videoId: id, portraitId: portrait.id, action: 'uploaded', actor: principal.id, at });
           if (!max[0].active) await switchActive(manager, portrait.id, id, principal.id, at, { reason: 'no active video' });
+          await admission.settle(manager);
           return saved;
         });
         await this.audit.record({
           action: 'video.uploaded',
           actor: principal,
           target: { type: 'video', id },
-          details: { companyId, portraitId },
+          details: { companyId, portraitId: portrait.id },
         });
         return this.db.getRepository(VideoEntity).findOneByOrFail({ id: row.id });
       } catch (error) {
