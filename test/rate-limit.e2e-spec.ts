@@ -78,6 +78,15 @@ describe('rate limiting', () => {
     expect((await t.http.get('/health/live')).status).toBe(200);
   });
 
+  it('charges requests to paths no route matches to the same global budget', async () => {
+    const t = await app({ GLOBAL_RATE_LIMIT: '6/minute' });
+    for (let i = 0; i < 3; i++) expect((await t.http.get(`/no-such-path-${i}`)).status).toBe(404);
+    for (let i = 0; i < 3; i++) expect((await t.http.get('/api/v1/auth/me')).status).toBe(401);
+    // Budget spent by a mix of matched and unmatched paths: both kinds are refused now.
+    expectRateLimited(await t.http.get('/still-no-such-path'));
+    expectRateLimited(await t.http.get('/api/v1/auth/me'));
+  });
+
   it('limits sign-in attempts per client: the 6th within a minute gets 429', async () => {
     const t = await app({ AUTH_RATE_LIMIT: '5/minute' });
     for (let i = 0; i < 5; i++) {

@@ -1,6 +1,7 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
+import { isUnmatchedRoute, UnmatchedRouteLimiter } from './throttling/unmatched-route.limiter';
 import { ApiException, DEFAULT_CODE_BY_STATUS, MappedError, DEFAULT_MESSAGE_BY_STATUS, ErrorCode, type ErrorDetail } from './errors';
 
 interface NormalizedError {
@@ -120,8 +121,27 @@ export function normalizeError(exception: unknown): NormalizedError {
 export class GlobalExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ExceptionFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  constructor(@Optional() private readonly unmatchedLimiter?: UnmatchedRouteLimiter) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void | Promise<void> {
     if (host.getType() !== 'http') throw exception;
+    if (this.unmatchedLimiter && isUnmatchedRoute(exception)) return this.answerUnmatched(exception, host, this.unmatchedLimiter);
+    this.answer(exception, host);
+  }
+
+  private async answerUnmatched(exception: unknown, host: ArgumentsHost, limiter: UnmatchedRouteLimiter): Promise<void> {
+    const retryAfter = await limiter.charge(host.switchToHttp().getRequest<Request>());
+    this.answer(
+      retryAfter === null
+        ? exception
+        : new ApiException(429, ErrorCode.RateLimited, 'Too many requests, try again later', undefined, {
+            'Retry-After': String(retryAfter),
+          }),
+      host,
+    );
+  }
+
+  private answer(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<Request & { id?: string }>();
     const res = http.getResponse<Response>();

@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@app/config/app-config';
 import { ClientRateLimitGuard, THROTTLER_NAMES, UserRateLimitGuard } from './rate-limit.guards';
 import { RateLimitEvents } from './rate-limit.events';
+import { UnmatchedRouteLimiter } from './unmatched-route.limiter';
 
 export const RATE_LIMIT_REDIS = Symbol('RATE_LIMIT_REDIS');
 const REDIS_READY_TIMEOUT_MS = 2_000;
@@ -89,7 +90,7 @@ class RateLimitStoreModule {}
       },
     }),
   ],
-  providers: [RateLimitEvents, ClientRateLimitGuard, UserRateLimitGuard],
-  exports: [RateLimitEvents, ClientRateLimitGuard, UserRateLimitGuard],
+  providers: [RateLimitEvents, ClientRateLimitGuard, UserRateLimitGuard, UnmatchedRouteLimiter],
+  exports: [RateLimitEvents, ClientRateLimitGuard, UserRateLimitGuard, UnmatchedRouteLimiter],
 })
 export class ThrottlingModule {}
