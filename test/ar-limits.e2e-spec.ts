@@ -5,6 +5,7 @@ import { request as httpRequest, type ClientRequest, type Server } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { IdempotencyService } from '../src/ar/upload/idempotency.service';
 import { StorageSweepService } from '../src/ar/upload/storage-sweep.service';
 import { UploadLimitsService } from '../src/ar/upload/upload-limits.service';
 import { StorageService } from '../src/storage/storage.service';
@@ -164,12 +165,30 @@ describe.runIf(hasFfmpeg)('AR upload limits', () => {
         new Date(now - 60_000),
       ]);
 
+      const [owner] = (await t.db.query(`SELECT id FROM users WHERE company_id = $1 LIMIT 1`, [companyId])) as Array<{ id: string }>;
+      const oldKey = randomUUID();
+      const freshKey = randomUUID();
+      for (const [key, createdAt] of [
+        [oldKey, new Date(now - 48 * HOUR)],
+        [freshKey, new Date(now - HOUR)],
+      ] as const) {
+        await t.db.query(
+          `INSERT INTO idempotency_keys (company_id, user_id, route, key, request_hash, state, created_at) VALUES ($1, $2, 'test', $3, $4, 'done', $5)`,
+          [companyId, owner.id, key, 'a'.repeat(64), createdAt],
+        );
+      }
+
       const result = await t.app.get(StorageSweepService).sweep({ now: new Date(now), graceMs: HOUR });
+      const keysLeft = (await t.db.query(`SELECT key FROM idempotency_keys WHERE key IN ($1, $2)`, [oldKey, freshKey])) as Array<{
+        key: string;
+      }>;
+      expect(keysLeft.map((row) => row.key)).toEqual([freshKey]);
       expect(result).toMatchObject({
         objectsRemoved: 2,
         bytesRemoved: 12,
         tempFilesRemoved: 1,
         reservationsRemoved: 1,
+        idempotencyKeysRemoved: 1,
         failedCompanies: 0,
       });
       expect(result.companies).toBeGreaterThanOrEqual(1);
@@ -189,6 +208,18 @@ describe.runIf(hasFfmpeg)('AR upload limits', () => {
       for (const key of referenced) expect(existsSync(join(root, key)), key).toBe(true);
       expect((await t.http.get(`/ar/${order.body.portrait.slug as string}/video`)).status).toBe(200);
     }, 90_000);
+
+    it('lets a retry take over an Idempotency-Key whose request died (in progress for over 30 minutes)', async () => {
+      const idempotency = t.app.get(IdempotencyService);
+      const scope = { companyId, userId: manager.id, route: 'test-takeover', key: randomUUID() };
+      const hash = 'b'.repeat(64);
+      const started = await idempotency.begin(scope, hash);
+      expect(started.kind).toBe('started');
+      await expect(idempotency.begin(scope, hash)).rejects.toMatchObject({ status: 409 });
+      await t.db.query(`UPDATE idempotency_keys SET created_at = now() - interval '31 minutes' WHERE key = $1`, [scope.key]);
+      expect(await idempotency.begin(scope, hash)).toMatchObject({ kind: 'started' });
+      await expect(idempotency.begin(scope, hash)).rejects.toMatchObject({ status: 409 });
+    });
   });
 
   describe(`company storage quota (COMPANY_STORAGE_QUOTA_MB=${QUOTA_MB})`, () => {

@@ -80,6 +80,8 @@ describe.runIf(hasFfmpeg)('AR uploads: refused input leaves nothing behind', () 
     ['MP4 without moov (truncated)', () => ({ image: { body: jpeg }, video: { body: withoutMoov(mp4) } }), 400],
     ['MP4 cut in half', () => ({ image: { body: jpeg }, video: { body: mp4.subarray(0, Math.floor(mp4.length / 2)) } }), 400],
     ['MKV renamed .mp4', () => ({ image: { body: jpeg }, video: { body: mkv() } }), 415],
+    ['MP4 made of thousands of tiny boxes', () => ({ image: { body: jpeg }, video: { body: boxFlood(mp4) } }), 400],
+    ['MP4 with an unknown top-level box', () => ({ image: { body: jpeg }, video: { body: withBox(mp4, 'evil') } }), 400],
     ['0-byte image', () => ({ image: { body: Buffer.alloc(0) }, video: { body: mp4 } }), 400],
     ['0-byte video', () => ({ image: { body: jpeg }, video: { body: Buffer.alloc(0) } }), 400],
     ['two image parts', () => ({ image: { body: jpeg }, video: { body: mp4 }, extraFiles: [{ field: 'image', body: jpeg }] }), 400],
@@ -267,6 +269,24 @@ describe.runIf(hasFfmpeg)('AR uploads: refused input leaves nothing behind', () 
     }
   }, 120_000);
 });
+
+/** The MP4's `ftyp`, then 5 000 empty `free` boxes, then the rest: a cheap way to tie up a naive box walker. */
+function boxFlood(mp4: Buffer): Buffer {
+  const ftypSize = mp4.readUInt32BE(0);
+  const free = Buffer.alloc(8);
+  free.writeUInt32BE(8, 0);
+  free.write('free', 4, 'latin1');
+  return Buffer.concat([mp4.subarray(0, ftypSize), ...Array.from({ length: 5_000 }, () => free), mp4.subarray(ftypSize)]);
+}
+
+/** The MP4 with an extra top-level box of the given type after `ftyp`. */
+function withBox(mp4: Buffer, type: string): Buffer {
+  const ftypSize = mp4.readUInt32BE(0);
+  const box = Buffer.alloc(16);
+  box.writeUInt32BE(16, 0);
+  box.write(type, 4, 'latin1');
+  return Buffer.concat([mp4.subarray(0, ftypSize), box, mp4.subarray(ftypSize)]);
+}
 
 /** The MP4 with its `moov` box removed (`ftyp` + `mdat` only): what an interrupted recording leaves. */
 function withoutMoov(mp4: Buffer): Buffer {

@@ -298,7 +298,12 @@ describe('backups', () => {
   it('rotation keeps the BACKUP_KEEP (2) newest complete backups; the last good one cannot be deleted', async () => {
     const a = await runBackup('database');
     const b = await runBackup('storage');
-    const list = await t.http.get(`${BASE}?status=complete&limit=100`).set(admin.auth);
+    // Rotation runs right after a backup is marked complete: give it a moment instead of racing it.
+    let list = await t.http.get(`${BASE}?status=complete&limit=100`).set(admin.auth);
+    for (let i = 0; i < 50 && list.body.items.length > 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      list = await t.http.get(`${BASE}?status=complete&limit=100`).set(admin.auth);
+    }
     const ids = (list.body.items as Array<{ id: string }>).map((item) => item.id);
     // The verified backup is the last good one and survives rotation; of the others only the 2 newest stay.
     expect(ids.sort()).toEqual([a.id, b.id, firstBackupId].sort());

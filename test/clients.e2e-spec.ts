@@ -111,6 +111,18 @@ describe('clients', () => {
     expect(text).toContain('"Line ""quoted"", comma"');
     expect(text.split('\n').filter((line) => /^\uFEFF?id,/.test(line))).toHaveLength(1);
     expect((await t.http.get(`${base(company.id)}/export?format=xlsx`).set(manager.auth)).status).toBe(400);
+    const filtered = await t.http
+      .get(`${base(company.id)}/export?search=plain`)
+      .set(manager.auth)
+      .buffer(true)
+      .parse((res, done) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        res.on('end', () => done(null, body));
+      });
+    expect(filtered.status).toBe(200);
+    expect((filtered.body as string).trim().split('\n')).toHaveLength(2);
+    expect(filtered.body as string).toContain('plain@example.com');
   });
 
   it('gives company B’s manager 404 on every company A client route, and changes nothing', async () => {

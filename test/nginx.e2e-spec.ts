@@ -334,6 +334,10 @@ describe.skipIf(SKIP_REASON !== '')(`nginx in front of the app${SKIP_REASON ? ` 
     expect(JSON.parse(outside.body)).toMatchObject({ statusCode: 403, error: 'FORBIDDEN' });
     const local = await call('https', httpsPort, '/metrics');
     expect(local.status).not.toBe(403);
+    // The app's routing ignores case; the proxy rule must too.
+    for (const path of ['/METRICS', '/Metrics', '/metrics/']) {
+      expect((await call('https', httpsPort, path, { from: '127.0.0.2' })).status, path).toBe(403);
+    }
   });
 
   it('passes a well-formed X-Request-ID through and replaces a malformed one', async () => {
@@ -358,6 +362,9 @@ describe.skipIf(SKIP_REASON !== '')(`nginx in front of the app${SKIP_REASON ? ` 
     expect(JSON.parse(limited!.body)).toMatchObject({ statusCode: 429, error: 'RATE_LIMITED' });
     expect(limited!.body).toMatch(/proxy limit/);
     expect(limited!.headers['retry-after']).toBe('60');
+    // Only sign-in and refresh are limited by nginx: the session check of every page load is not.
+    expect((await call('https', httpsPort, '/api/v1/auth/me', { from: '127.0.0.3' })).status).toBe(401);
+    expect((await call('https', httpsPort, '/API/V1/AUTH/LOGIN', { from: '127.0.0.3' })).status).toBe(429);
     expect(limited!.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(count(limited!, 'content-security-policy')).toBe(1);
   });

@@ -83,6 +83,8 @@ describe('users (admin)', () => {
     expect(page.body.items[0].email > page.body.items[1].email).toBe(true);
     for (const bad of [
       'sort=passwordHash',
+      'sort=constructor',
+      'sort=toString',
       'sort=(CASE WHEN 1=1 THEN id END)',
       'sort=name;DROP',
       'limit=101',

@@ -45,8 +45,9 @@ export function resolvePaging(query: PageQueryDto, allowed: Record<string, strin
   const sort = query.sort ?? defaultSort;
   const descending = sort.startsWith('-');
   const key = descending ? sort.slice(1) : sort;
-  const column = allowed[key];
-  if (!column) {
+  // Own properties only: `constructor`, `toString` and friends are not sort keys.
+  const column = Object.hasOwn(allowed, key) ? allowed[key] : undefined;
+  if (typeof column !== 'string') {
     throw new ApiException(400, ErrorCode.ValidationFailed, 'Request validation failed', [
       { field: 'sort', message: `sort must be one of: ${Object.keys(allowed).join(', ')} (prefix - for descending)` },
     ]);

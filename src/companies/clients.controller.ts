@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import { ApiErrors } from '@app/common/api-responses';
 import { CurrentUser, type Principal } from '@app/common/auth.decorators';
@@ -48,10 +49,10 @@ export class ClientsController {
   async export(
     @CurrentUser() user: Principal,
     @UuidParam('companyId') companyId: string,
-    @Query() _query: ClientExportQueryDto,
+    @Query() query: ClientExportQueryDto,
     @Res() res: Response,
   ): Promise<void> {
-    const rows = this.clients.iterate(user, companyId);
+    const rows = this.clients.iterate(user, companyId, query.search);
     const first = await rows.next();
     const csv = clientsCsv(
       (async function* () {
@@ -62,7 +63,8 @@ export class ClientsController {
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="clients-${companyId}.csv"`);
-    csv.pipe(res);
+    // A failure after the first byte can only cut the download short; it must never crash the process.
+    await pipeline(csv, res).catch(() => res.destroy());
   }
 
   @Post()

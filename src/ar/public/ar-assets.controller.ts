@@ -75,7 +75,8 @@ export class ArAssetsController {
     const file = await adapter.get(p.video.key, range ?? undefined);
     const type = { mp4: 'video/mp4', mov: 'video/quicktime', webm: 'video/webm' }[p.video.container];
     res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('Cache-Control', 'public, max-age=3600');
+    // Short and private: a withdrawn or switched video must not live on in shared caches.
+    res.setHeader('Cache-Control', 'private, max-age=300');
     if (file.contentRange) {
       const { start, end, size } = file.contentRange;
       res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${size}`);

@@ -71,8 +71,10 @@ export class IdempotencyService {
     if (row.state === 'done') return { kind: 'replay', status: row.response_status, body: row.response_body };
     if (Date.now() - new Date(row.created_at).getTime() > STALE_IN_PROGRESS_MS) {
       const taken = (await this.db.query(
-        `UPDATE idempotency_keys SET created_at = now() WHERE id = $1 AND state = 'in_progress' AND created_at = $2 RETURNING id`,
-        [row.id, row.created_at],
+        // Compared in SQL: a JS Date drops the microseconds of timestamptz, so `created_at = $2` never matches.
+        `UPDATE idempotency_keys SET created_at = now()
+          WHERE id = $1 AND state = 'in_progress' AND created_at < now() - ($2::int * interval '1 millisecond') RETURNING id`,
+        [row.id, STALE_IN_PROGRESS_MS],
       )) as [Array<{ id: string }>, number];
       if (taken[1] === 1) return { kind: 'started', id: row.id };
     }

@@ -16,6 +16,7 @@ import { StorageService } from '@app/storage/storage.service';
  * its rows, and streams its temp files while it runs (the HTTP request timeout is 5 minutes).
  */
 export const ORPHAN_GRACE_MS = 60 * 60 * 1000;
+const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 /** Hourly, at minute 17 (UTC), once per cluster. */
 export const STORAGE_SWEEP_CRON = '17 * * * *';
 
@@ -36,6 +37,8 @@ export interface StorageSweepResult {
   bytesRemoved: number;
   tempFilesRemoved: number;
   reservationsRemoved: number;
+  /** Idempotency keys older than a day. */
+  idempotencyKeysRemoved: number;
 }
 
 interface Candidate {
@@ -83,6 +86,7 @@ export class StorageSweepService implements OnModuleInit {
       bytesRemoved: 0,
       tempFilesRemoved: 0,
       reservationsRemoved: 0,
+      idempotencyKeysRemoved: 0,
     };
     const companies = await this.db.getRepository(CompanyEntity).find({
       select: { id: true, storageType: true, storageConnectionId: true, storageFolder: true },
@@ -102,8 +106,20 @@ export class StorageSweepService implements OnModuleInit {
     result.tempFilesRemoved = await this.removeStaleTemps(cutoff);
     const expired = (await this.db.query(`DELETE FROM company_storage_reservations WHERE expires_at <= $1`, [now])) as [unknown[], number];
     result.reservationsRemoved = expired[1] ?? 0;
+    // Idempotency keys (and the responses stored with them) are only useful for retries within a day.
+    const keys = (await this.db.query(`DELETE FROM idempotency_keys WHERE created_at < $1`, [
+      new Date(now.getTime() - IDEMPOTENCY_KEY_TTL_MS),
+    ])) as [unknown[], number];
+    result.idempotencyKeysRemoved = keys[1] ?? 0;
     const level =
-      result.objectsRemoved + result.tempFilesRemoved + result.reservationsRemoved + result.failedCompanies > 0 ? 'log' : 'debug';
+      result.objectsRemoved +
+        result.tempFilesRemoved +
+        result.reservationsRemoved +
+        result.idempotencyKeysRemoved +
+        result.failedCompanies >
+      0
+        ? 'log'
+        : 'debug';
     this.logger[level]({ ...result }, 'storage sweep finished');
     return result;
   }

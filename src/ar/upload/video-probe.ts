@@ -20,6 +20,27 @@ const MAX_MOOV_BYTES = 64 * 1024 * 1024;
 const ISO_CODECS = new Set(['avc1', 'avc3', 'hvc1', 'hev1']);
 const WEBM_CODECS: Record<string, string> = { V_VP8: 'vp8', V_VP9: 'vp9', V_AV1: 'av1' };
 
+/** Top-level ISO-BMFF boxes a camera, phone or encoder writes (ISO/IEC 14496-12, QuickTime). */
+const KNOWN_TOP_LEVEL_BOXES = new Set([
+  'ftyp',
+  'moov',
+  'mdat',
+  'free',
+  'skip',
+  'wide',
+  'uuid',
+  'moof',
+  'mfra',
+  'meta',
+  'pdin',
+  'styp',
+  'sidx',
+  'pnot',
+  'junk',
+]);
+const MAX_TOP_LEVEL_BOXES = 1_000;
+const PROBE_TIME_LIMIT_MS = 10_000;
+
 async function readAt(file: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await file.read(buffer, 0, length, position);
@@ -34,7 +55,13 @@ async function probeIsoBmff(file: FileHandle, size: number, container: 'mp4' | '
   let offset = 0;
   const parts: Buffer[] = [];
   let hasMoov = false;
+  let boxes = 0;
+  const deadline = Date.now() + PROBE_TIME_LIMIT_MS;
   while (offset + 8 <= size) {
+    // A real file has a handful of top-level boxes; millions of tiny ones would tie up the thread pool.
+    if (++boxes > MAX_TOP_LEVEL_BOXES || Date.now() > deadline) {
+      throw new VideoProbeError('The video file has an unusual structure (too many top-level boxes)');
+    }
     const header = await readAt(file, offset, 16);
     let boxSize = header.readUInt32BE(0);
     const type = header.toString('latin1', 4, 8);
@@ -45,6 +72,7 @@ async function probeIsoBmff(file: FileHandle, size: number, container: 'mp4' | '
       headerLength = 16;
     } else if (boxSize === 0) boxSize = size - offset;
     if (boxSize < headerLength || offset + boxSize > size) throw new VideoProbeError('The video file is truncated or damaged');
+    if (!KNOWN_TOP_LEVEL_BOXES.has(type)) throw new VideoProbeError('The video file contains an unknown top-level box');
     if (type === 'ftyp' && offset === 0) {
       if (boxSize > 4096) throw new VideoProbeError('The video file has an invalid header');
       parts.push(await readAt(file, offset, boxSize));

@@ -59,6 +59,11 @@ export class ClientExportQueryDto {
   @IsOptional()
   @IsIn(['csv'])
   format?: 'csv';
+
+  @ApiPropertyOptional({ description: 'Exports only the clients matching name, phone or e-mail.', maxLength: 100 })
+  @IsOptional()
+  @IsCleanString({ max: 100 })
+  search?: string;
 }
 
 export class ClientResponseDto {
