@@ -78,6 +78,18 @@ describe('rate limiting', () => {
     expect((await t.http.get('/health/live')).status).toBe(200);
   });
 
+  it('gives the public viewer and its assets their own per-IP budget, apart from the API', async () => {
+    const t = await app({ GLOBAL_RATE_LIMIT: '3/minute', VIEWER_RATE_LIMIT: '5/minute' });
+    const slug = 'A'.repeat(22);
+    const viewer = [`/ar/${slug}`, `/ar/${slug}/target.mind`, `/ar/${slug}/poster.webp`, `/ar/${slug}/video`, `/ar/${slug}`];
+    for (const path of viewer) expect((await t.http.get(path)).status, path).toBe(404);
+    // Five viewer requests did not touch the API budget ...
+    for (let i = 0; i < 3; i++) expect((await t.http.get('/api/v1/auth/me')).status).toBe(401);
+    expectRateLimited(await t.http.get('/api/v1/auth/me'));
+    // ... and the viewer budget is spent on its own.
+    expectRateLimited(await t.http.get(`/ar/${slug}`));
+  });
+
   it('charges requests to paths no route matches to the same global budget', async () => {
     const t = await app({ GLOBAL_RATE_LIMIT: '6/minute' });
     for (let i = 0; i < 3; i++) expect((await t.http.get(`/no-such-path-${i}`)).status).toBe(404);

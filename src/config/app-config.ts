@@ -50,6 +50,8 @@ export interface SecuritySection {
   globalRateLimit: RateLimit;
   authRateLimit: RateLimit;
   uploadRateLimit: RateLimit;
+  /** VIEWER_RATE_LIMIT: the public AR viewer and its assets, per client IP (a budget apart from the API's). */
+  viewerRateLimit: RateLimit;
   redisUrl: string | null;
   redisKeyPrefix: string;
   jsonMaxDepth: number;

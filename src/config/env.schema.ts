@@ -82,6 +82,10 @@ export class EnvironmentVariables {
   @Matches(RATE_LIMIT_PATTERN, { message: 'UPLOAD_RATE_LIMIT must look like 10/minute' })
   UPLOAD_RATE_LIMIT?: string;
   @IsOptional()
+  @IsString()
+  @Matches(RATE_LIMIT_PATTERN, { message: 'VIEWER_RATE_LIMIT must look like 600/minute' })
+  VIEWER_RATE_LIMIT?: string;
+  @IsOptional()
   @Transform(emptyToUndefined)
   @IsString()
   @Matches(/^rediss?:\/\//, {

@@ -112,10 +112,11 @@ export function loadConfig(raw: RawEnvironment = readEnvironment(), cwd = proces
   const problems = describe(errors);
 
   const nodeEnv: NodeEnv = env.NODE_ENV ?? 'development';
-  const limits: Record<'GLOBAL_RATE_LIMIT' | 'AUTH_RATE_LIMIT' | 'UPLOAD_RATE_LIMIT', RateLimit | null> = {
+  const limits: Record<'GLOBAL_RATE_LIMIT' | 'AUTH_RATE_LIMIT' | 'UPLOAD_RATE_LIMIT' | 'VIEWER_RATE_LIMIT', RateLimit | null> = {
     GLOBAL_RATE_LIMIT: parseRateLimit(env.GLOBAL_RATE_LIMIT ?? '100/minute'),
     AUTH_RATE_LIMIT: parseRateLimit(env.AUTH_RATE_LIMIT ?? '5/minute'),
     UPLOAD_RATE_LIMIT: parseRateLimit(env.UPLOAD_RATE_LIMIT ?? '10/minute'),
+    VIEWER_RATE_LIMIT: parseRateLimit(env.VIEWER_RATE_LIMIT ?? '600/minute'),
   };
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
@@ -182,6 +183,7 @@ export function loadConfig(raw: RawEnvironment = readEnvironment(), cwd = proces
       globalRateLimit: limits.GLOBAL_RATE_LIMIT as RateLimit,
       authRateLimit: limits.AUTH_RATE_LIMIT as RateLimit,
       uploadRateLimit: limits.UPLOAD_RATE_LIMIT as RateLimit,
+      viewerRateLimit: limits.VIEWER_RATE_LIMIT as RateLimit,
       redisUrl: env.REDIS_URL ?? null,
       redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'vertex-ar:',
       jsonMaxDepth: env.JSON_MAX_DEPTH ?? 32,

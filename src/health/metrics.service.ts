@@ -58,7 +58,7 @@ export class MetricsService {
 
   private readonly rateLimited = new Counter({
     name: 'rate_limited_requests_total',
-    help: 'Requests refused with 429, by throttler (global, auth-ip, auth-account, upload).',
+    help: 'Requests refused with 429, by throttler (global, auth-ip, auth-account, upload, viewer).',
     labelNames: ['throttler'] as const,
     registers: [this.registry],
   });
@@ -85,7 +85,7 @@ export class MetricsService {
       labelNames: ['version', 'role'] as const,
       registers: [this.registry],
     }).set({ version: config.app.version, role: config.app.role }, 1);
-    for (const throttler of ['global', 'auth-ip', 'auth-account', 'upload']) this.rateLimited.inc({ throttler }, 0);
+    for (const throttler of ['global', 'auth-ip', 'auth-account', 'upload', 'viewer']) this.rateLimited.inc({ throttler }, 0);
     this.lockouts.inc(0);
     rateLimitEvents.onThrottled((throttler) => this.rateLimited.inc({ throttler }));
   }

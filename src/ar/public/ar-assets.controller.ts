@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
+import { ViewerRateLimit } from '@app/security/throttling/rate-limit.decorators';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -34,6 +35,7 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
  */
 @ApiExcludeController()
 @Public()
+@ViewerRateLimit()
 @Controller('ar/:slug')
 export class ArAssetsController {
   constructor(

@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
+import { ViewerRateLimit } from '@app/security/throttling/rate-limit.decorators';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '@app/common/auth.decorators';
@@ -17,6 +18,7 @@ const STATIC_PREFIX = '/ar/static/';
  */
 @ApiExcludeController()
 @Public()
+@ViewerRateLimit()
 @Controller('ar')
 export class ArViewerController {
   private readonly assets: Map<string, StaticAsset> = loadStaticAssets();

@@ -20,6 +20,7 @@ export const THROTTLER_NAMES = {
   authIp: 'auth-ip',
   authAccount: 'auth-account',
   upload: 'upload',
+  viewer: 'viewer',
 } as const;
 
 const STORE_FAILURE_LOG_INTERVAL_MS = 60_000;
@@ -75,7 +76,8 @@ abstract class RateLimitGuardBase extends ThrottlerGuard {
     const ip = req.ip ?? 'unknown';
 
     let key: string | null = null;
-    if (name === THROTTLER_NAMES.global) key = `ip:${ip}`;
+    if (name === THROTTLER_NAMES.global) key = policy === 'viewer' ? null : `ip:${ip}`;
+    else if (name === THROTTLER_NAMES.viewer && policy === 'viewer') key = `ip:${ip}`;
     else if (name === THROTTLER_NAMES.authIp && policy === 'auth') key = `ip:${ip}`;
     else if (name === THROTTLER_NAMES.authAccount && policy === 'auth') key = accountKeyOf(req);
     else if (name === THROTTLER_NAMES.upload && policy === 'upload') key = `user:${req.user?.id ?? `ip:${ip}`}`;
@@ -126,7 +128,12 @@ abstract class RateLimitGuardBase extends ThrottlerGuard {
 /** Runs first: the global per-client budget and the sign-in limits. */
 @Injectable()
 export class ClientRateLimitGuard extends RateLimitGuardBase {
-  protected readonly handledThrottlers = new Set<string>([THROTTLER_NAMES.global, THROTTLER_NAMES.authIp, THROTTLER_NAMES.authAccount]);
+  protected readonly handledThrottlers = new Set<string>([
+    THROTTLER_NAMES.global,
+    THROTTLER_NAMES.authIp,
+    THROTTLER_NAMES.authAccount,
+    THROTTLER_NAMES.viewer,
+  ]);
 }
 
 /** Runs after authentication: per-user limits (uploads). */

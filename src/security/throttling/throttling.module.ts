@@ -76,13 +76,14 @@ class RateLimitStoreModule {}
       imports: [RateLimitStoreModule],
       inject: [APP_CONFIG, RATE_LIMIT_REDIS],
       useFactory: (config: AppConfig, redis: Redis | null) => {
-        const { globalRateLimit, authRateLimit, uploadRateLimit } = config.security;
+        const { globalRateLimit, authRateLimit, uploadRateLimit, viewerRateLimit } = config.security;
         return {
           throttlers: [
             { name: THROTTLER_NAMES.global, limit: globalRateLimit.limit, ttl: globalRateLimit.ttlMs },
             { name: THROTTLER_NAMES.authIp, limit: authRateLimit.limit, ttl: authRateLimit.ttlMs },
             { name: THROTTLER_NAMES.authAccount, limit: authRateLimit.limit, ttl: authRateLimit.ttlMs },
             { name: THROTTLER_NAMES.upload, limit: uploadRateLimit.limit, ttl: uploadRateLimit.ttlMs },
+            { name: THROTTLER_NAMES.viewer, limit: viewerRateLimit.limit, ttl: viewerRateLimit.ttlMs },
           ],
           setHeaders: false,
           ...(redis ? { storage: new ThrottlerStorageRedisService(redis) } : {}),
