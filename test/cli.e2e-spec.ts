@@ -1,40 +1,14 @@
 import { MIGRATIONS } from '../migrations';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { inject } from 'vitest';
+import { buildOnce } from './support/build-once';
 import { cloneTemplate, databaseUrl, dropDatabase, withClient } from './support/database';
 
 const ROOT = process.cwd();
-
-/**
- * `nest build` empties dist/ first, so the e2e files that run dist/ share one build per test run: the first
- * to take the marker folder builds, the others wait for its `done` file.
- */
-async function buildOnce(): Promise<void> {
-  const marker = join(tmpdir(), `vertex-ar-build-${inject('runId')}`);
-  try {
-    mkdirSync(marker);
-  } catch {
-    const deadline = Date.now() + 180_000;
-    while (!existsSync(join(marker, 'done'))) {
-      if (existsSync(join(marker, 'failed'))) throw new Error('`nest build` failed in another test file');
-      if (Date.now() > deadline) throw new Error('timed out waiting for `nest build` in another test file');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    return;
-  }
-  try {
-    await promisify(execFile)('npx', ['nest', 'build'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-    writeFileSync(join(marker, 'done'), '');
-  } catch (error) {
-    writeFileSync(join(marker, 'failed'), '');
-    throw error;
-  }
-}
 
 interface Result {
   code: number | null;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Brackets, DataSource, Repository } from 'typeorm';
 import type { Principal } from '@app/common/auth.decorators';
-import { resolvePaging, type Page } from '@app/common/pagination';
+import { containsPattern, resolvePaging, sortOf, type Page } from '@app/common/pagination';
 import { CompanyEntity } from '@app/companies/entities/company.entity';
 import { AuditService } from '@app/security/audit/audit.service';
 import { Clock } from '@app/security/clock';
@@ -30,12 +30,12 @@ export class UsersService {
 
   async list(query: UserQueryDto): Promise<Page<UserEntity>> {
     const paging = resolvePaging(query, SORTABLE, 'createdAt');
-    const [column, direction] = Object.entries(paging.orderBy)[0];
+    const { column, direction } = sortOf(paging);
     const qb = this.users.createQueryBuilder('u');
     if (query.role) qb.andWhere('u.role = :role', { role: query.role });
     if (query.companyId) qb.andWhere('u.companyId = :companyId', { companyId: query.companyId });
     if (query.search) {
-      const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const pattern = containsPattern(query.search);
       qb.andWhere(new Brackets((w) => w.where('u.email ILIKE :pattern', { pattern }).orWhere('u.fullName ILIKE :pattern', { pattern })));
     }
     const [items, total] = await qb

@@ -35,6 +35,17 @@ export interface ResolvedPaging {
   orderBy: Record<string, 'ASC' | 'DESC'>;
 }
 
+/** The single sort of a resolved page as column and direction, for query builders. */
+export function sortOf(paging: ResolvedPaging): { column: string; direction: 'ASC' | 'DESC' } {
+  const [column, direction] = Object.entries(paging.orderBy)[0];
+  return { column, direction };
+}
+
+/** A `LIKE`/`ILIKE` pattern matching `text` anywhere, with `\`, `%` and `_` in it taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /**
  * Turns page/limit/sort into query options. Sort keys go through `allowed` (API field → entity property),
  * so no client text ever reaches ORDER BY.

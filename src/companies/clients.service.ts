@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository, type SelectQueryBuilder } from 'typeorm';
 import type { Principal } from '@app/common/auth.decorators';
-import { resolvePaging, type Page } from '@app/common/pagination';
+import { containsPattern, resolvePaging, sortOf, type Page } from '@app/common/pagination';
 import { AuditService } from '@app/security/audit/audit.service';
 import { ApiException, ErrorCode } from '@app/security/errors';
 import type { ClientQueryDto, CreateClientDto, UpdateClientDto } from './dto/client.dto';
@@ -26,7 +26,7 @@ export class ClientsService {
   async list(principal: Principal, companyId: string, query: ClientQueryDto): Promise<Page<ClientEntity>> {
     await this.assertCompany(principal, companyId, 'read');
     const paging = resolvePaging(query, SORTABLE, 'name');
-    const [column, direction] = Object.entries(paging.orderBy)[0];
+    const { column, direction } = sortOf(paging);
     const [items, total] = await this.scoped(companyId, query.search)
       .orderBy(`cl.${column}`, direction, 'NULLS LAST')
       .addOrderBy('cl.id', 'ASC')
@@ -103,7 +103,7 @@ export class ClientsService {
   private scoped(companyId: string, search?: string): SelectQueryBuilder<ClientEntity> {
     const qb = this.clients.createQueryBuilder('cl').where('cl.companyId = :companyId', { companyId });
     if (search) {
-      const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const pattern = containsPattern(search);
       const digits = search.replace(/[^\d]/g, '');
       qb.andWhere(
         new Brackets((w) => {

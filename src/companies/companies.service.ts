@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Brackets, DataSource, Repository } from 'typeorm';
 import type { Principal } from '@app/common/auth.decorators';
-import { resolvePaging, type Page } from '@app/common/pagination';
+import { containsPattern, resolvePaging, sortOf, type Page } from '@app/common/pagination';
 import { AuditService } from '@app/security/audit/audit.service';
 import { ApiException, ErrorCode } from '@app/security/errors';
 import { StorageConnectionEntity } from '@app/storage/entities/storage-connection.entity';
@@ -30,8 +30,6 @@ interface ResolvedStorage {
   storageFolder: string | null;
 }
 
-const escapeLike = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 /** Companies: contacts, storage binding, tenant-scoped reads, deletion with their files. */
 @Injectable()
 export class CompaniesService {
@@ -47,11 +45,11 @@ export class CompaniesService {
 
   async list(principal: Principal, query: CompanyQueryDto): Promise<Page<CompanyEntity>> {
     const paging = resolvePaging(query, SORTABLE, 'name');
-    const [column, direction] = Object.entries(paging.orderBy)[0];
+    const { column, direction } = sortOf(paging);
     const qb = this.companies.createQueryBuilder('c');
     if (principal.role !== 'admin') qb.andWhere('c.id = :own', { own: principal.companyId });
     if (query.search) {
-      const pattern = escapeLike(query.search);
+      const pattern = containsPattern(query.search);
       qb.andWhere(
         new Brackets((w) =>
           w

@@ -7,8 +7,7 @@ import { inject } from 'vitest';
 
 /**
  * `nest build` empties dist/ first, so the e2e files that run dist/ share one build per test run: the first
- * to take the marker folder builds, the others wait for its `done` file. Same marker as the copies in
- * cli.e2e-spec.ts and fresh-start.e2e-spec.ts, so all of them share the one build.
+ * to take the marker folder builds, the others wait for its `done` file.
  */
 export async function buildOnce(root = process.cwd()): Promise<void> {
   const marker = join(tmpdir(), `vertex-ar-build-${inject('runId')}`);

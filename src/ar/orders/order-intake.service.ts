@@ -59,12 +59,9 @@ export class OrderIntakeService {
     const key = parseIdempotencyKey(rawKey);
     const company = await this.companies.get(principal, companyId, 'write');
     const rules = this.intake.orderRules();
-    const admission = await this.limits.admit(companyId, req, res, maxBodyBytes(rules));
-    try {
-      return await this.receive(principal, company, key, admission, req, res, rules);
-    } finally {
-      await admission.release();
-    }
+    return this.limits.withAdmission(companyId, req, res, maxBodyBytes(rules), (admission) =>
+      this.receive(principal, company, key, admission, req, res, rules),
+    );
   }
 
   private async receive(

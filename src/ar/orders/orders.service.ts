@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { Principal } from '@app/common/auth.decorators';
-import { resolvePaging, type Page } from '@app/common/pagination';
+import { resolvePaging, sortOf, type Page } from '@app/common/pagination';
 import { CompaniesService } from '@app/companies/companies.service';
 import { assertCompanyAccess } from '@app/companies/tenant-access';
 import { AuditService } from '@app/security/audit/audit.service';
@@ -29,7 +29,7 @@ export class OrdersService {
   async list(principal: Principal, companyId: string, query: OrderQueryDto): Promise<Page<OrderEntity>> {
     await this.companies.get(principal, companyId);
     const paging = resolvePaging(query, SORTABLE, '-createdAt');
-    const [column, direction] = Object.entries(paging.orderBy)[0];
+    const { column, direction } = sortOf(paging);
     const qb = this.orders.createQueryBuilder('o').where('o.companyId = :companyId', { companyId });
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     const [items, total] = await qb

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { Principal } from '@app/common/auth.decorators';
-import { resolvePaging, type Page } from '@app/common/pagination';
+import { containsPattern, resolvePaging, sortOf, type Page } from '@app/common/pagination';
 import { CompaniesService } from '@app/companies/companies.service';
 import { assertCompanyAccess } from '@app/companies/tenant-access';
 import { AuditService } from '@app/security/audit/audit.service';
@@ -35,10 +35,10 @@ export class PortraitsService {
   async list(principal: Principal, companyId: string, query: PortraitQueryDto): Promise<Page<PortraitEntity>> {
     await this.companies.get(principal, companyId);
     const paging = resolvePaging(query, SORTABLE, '-createdAt');
-    const [column, direction] = Object.entries(paging.orderBy)[0];
+    const { column, direction } = sortOf(paging);
     const qb = this.portraits.createQueryBuilder('p').where('p.companyId = :companyId', { companyId });
     if (query.clientId) qb.andWhere('p.clientId = :clientId', { clientId: query.clientId });
-    if (query.search) qb.andWhere('p.title ILIKE :pattern', { pattern: `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    if (query.search) qb.andWhere('p.title ILIKE :pattern', { pattern: containsPattern(query.search) });
     if (query.status) {
       const now = this.clock.now();
       const soon = new Date(now.getTime() + EXPIRING_WINDOW_MS);

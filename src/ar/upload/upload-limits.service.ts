@@ -97,6 +97,22 @@ export class UploadLimitsService {
     }
   }
 
+  /** Runs an upload inside an admission (slot + quota reservation) and always releases it afterwards. */
+  async withAdmission<T>(
+    companyId: string,
+    req: Request,
+    res: Response,
+    maxBody: number,
+    upload: (admission: UploadAdmission) => Promise<T>,
+  ): Promise<T> {
+    const admission = await this.admit(companyId, req, res, maxBody);
+    try {
+      return await upload(admission);
+    } finally {
+      await admission.release();
+    }
+  }
+
   /** Bytes a company stores (image + video sizes in the tables) plus its live reservations. */
   async usedBytes(companyId: string, manager: EntityManager = this.db.manager): Promise<number> {
     const rows = (await manager.query(

@@ -79,12 +79,9 @@ export class VideosService {
     const portrait = await this.portraits.get(principal, companyId, portraitId, 'write');
     const company = await this.companies.get(principal, companyId);
     const rules = this.intake.videoRules();
-    const admission = await this.limits.admit(companyId, req, res, maxBodyBytes(rules));
-    try {
-      return await this.receive(principal, company, portrait, admission, req, res, rules);
-    } finally {
-      await admission.release();
-    }
+    return this.limits.withAdmission(companyId, req, res, maxBodyBytes(rules), (admission) =>
+      this.receive(principal, company, portrait, admission, req, res, rules),
+    );
   }
 
   private async receive(
